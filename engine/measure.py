@@ -9,7 +9,6 @@ import time
 import numpy as np
 
 from engine.backprop import backprop, random_batch
-from engine.errors import EngineError
 from engine.ledger import Ledger
 from engine.memory import PeakRSS
 from engine.model import MLP
@@ -76,9 +75,3 @@ def measure_step(depth, width, batch, strategy, dtype="float32", activation="rel
         result["timeline"] = ledger.timeline
     return result
 
-
-def check_finite(name, array):
-    """Raise EngineError if ``array`` holds a NaN or an infinity."""
-    if not np.all(np.isfinite(array)):
-        bad = int(np.size(array) - np.count_nonzero(np.isfinite(array)))
-        raise EngineError(f"{name} holds {bad} non-finite values: inputs must be finite")
