@@ -28,24 +28,21 @@ class Parser(argparse.ArgumentParser):
         raise EngineError(message)
 
 
-def positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} is invalid: it must be >= 1")
-    return value
+def int_at_least(minimum):
+    """An argparse type: an integer >= ``minimum``."""
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{value} is invalid: it must be >= {minimum}")
+        return value
+
+    return parse
 
 
-def non_negative_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{value} is invalid: it must be >= 0")
-    return value
+positive_int = int_at_least(1)
 
 
 def strategy(text):
@@ -85,7 +82,7 @@ def build_parser():
     train.add_argument("--lr", type=float, default=0.05)
     train.add_argument("--momentum", type=float, default=0.9)
     train.add_argument("--l2", type=float, default=1e-4)
-    train.add_argument("--seed", type=non_negative_int, default=0)
+    train.add_argument("--seed", type=int_at_least(0), default=0)
     train.add_argument("--dtype", default="float32", choices=DTYPES)
     train.add_argument("--quiet", action="store_true", help="no progress bar")
 
