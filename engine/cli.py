@@ -13,7 +13,7 @@ import numpy as np
 from engine.data import DATASETS, load_dataset
 from engine.errors import EngineError
 from engine.measure import measure_step
-from engine.memory import PeakRSS
+from engine.memory import PeakRSS, check_fits
 from engine.model import ACTIVATIONS, MLP
 from engine.schedule import DTYPES, parse_strategy, predict
 from engine.train import Trainer, fingerprint
@@ -142,6 +142,10 @@ def run_train(args):
     data = load_dataset(args.dataset, args.data_path, args.dtype, args.seed)
     layer_sizes = args.sizes or [data.n_features, 128, 128, data.n_outputs]
     output = "softmax" if data.task == "classification" else "identity"
+    itemsize = np.dtype(args.dtype).itemsize
+    parameters = sum((a + 1) * b for a, b in zip(layer_sizes, layer_sizes[1:])) * itemsize
+    check_fits(4 * parameters + args.batch_size * sum(layer_sizes) * itemsize * 2,
+               f"an MLP of sizes {layer_sizes}")
     metric = "acc" if data.task == "classification" else "mse"
     if data.baseline_mse is not None:
         print(f"{data.name}: least-squares linear fit, test mse {data.baseline_mse:.4f}")

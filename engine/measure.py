@@ -10,7 +10,7 @@ import numpy as np
 
 from engine.backprop import backprop, random_batch
 from engine.ledger import Ledger
-from engine.memory import PeakRSS
+from engine.memory import PeakRSS, check_fits
 from engine.model import MLP
 from engine.schedule import check_positive, parse_strategy, predict
 
@@ -32,6 +32,10 @@ def measure_step(depth, width, batch, strategy, dtype="float32", activation="rel
     parsed = parse_strategy(strategy) if isinstance(strategy, str) else strategy
     sizes = [width] * (depth + 1)
     prediction = predict(sizes, batch, dtype, parsed)
+    itemsize = np.dtype(dtype).itemsize
+    parameters = depth * (width + 1) * width * itemsize
+    check_fits(3 * parameters + prediction.peak_activation_bytes + 4 * batch * width * itemsize,
+               f"an MLP of depth {depth}, width {width} and batch {batch}")
     model = MLP(sizes, activation, "identity", dtype, seed)
     inputs, targets = random_batch(sizes, batch, dtype, seed)
     grads = [np.full_like(p, 0) for p in model.parameters()]  # touched: not in the delta
