@@ -59,6 +59,8 @@ def test_depth_256_sqrt_against_naive(capsys):
      "'best' is unknown"),
     (["measure", "--depth", "3", "--width", "4", "--batch", "2", "--strategy", "naive",
       "--dtype", "int8"], "'int8'"),
+    (["measure", "--depth", "100000", "--width", "100000", "--batch", "3", "--strategy",
+      "naive"], "GiB is available"),
     (["train", "--dataset", "cifar"], "'cifar'"),
     (["train", "--activation", "gelu"], "'gelu'"),
     (["train", "--dataset", "mnist"], "needs --data-path"),
