@@ -69,6 +69,7 @@ def measure_step(depth, width, batch, strategy, dtype="float32", activation="rel
         "predicted_forward_layer_evals": prediction.forward_layer_evals,
         "peak_workspace_bytes": ledger.peak["workspace"],
         "step_seconds": float(np.median(seconds)),
+        "step_seconds_all": seconds,
         "repeats": repeats,
         "peak_rss_bytes": rss.peak_bytes,
         "rss_baseline_bytes": rss.baseline_bytes,

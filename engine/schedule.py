@@ -35,6 +35,7 @@ forward evaluations: about one extra forward pass.
 """
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -74,6 +75,7 @@ def parse_strategy(text):
     )
 
 
+@lru_cache(maxsize=256)
 def plan(n, stride, kind="checkpoint"):
     """The operations of one backprop step over ``n`` layers with checkpoint ``stride``.
 
@@ -116,8 +118,13 @@ def resolve_stride(strategy, sizes, batch=1, dtype="float32"):
         return 1
     if strategy.name == "stride":
         return strategy.stride
-    peaks = peaks_by_stride(sizes, batch, dtype)
-    return int(np.argmin(peaks)) + 1
+    return _best_stride(tuple(int(s) for s in sizes), int(batch), str(np.dtype(dtype)))
+
+
+@lru_cache(maxsize=256)
+def _best_stride(sizes, batch, dtype):
+    # cached: a training run asks once per step with the same sizes
+    return int(np.argmin(peaks_by_stride(sizes, batch, dtype))) + 1
 
 
 def peaks_by_stride(sizes, batch, dtype):
