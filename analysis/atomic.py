@@ -8,6 +8,7 @@ removed and the target is left as it was.
 
 import contextlib
 import json
+import math
 import os
 import tempfile
 from pathlib import Path
@@ -36,7 +37,18 @@ def write_text(path, text):
 
 
 def write_json(path, data):
-    return write_text(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
+    """JSON with NaN and infinities written as null, so strict readers accept it."""
+    return write_text(path, json.dumps(finite(data), indent=2, sort_keys=True) + "\n")
+
+
+def finite(data):
+    if isinstance(data, dict):
+        return {key: finite(value) for key, value in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [finite(value) for value in data]
+    if isinstance(data, float) and not math.isfinite(data):
+        return None
+    return data
 
 
 def write_csv(path, frame):
