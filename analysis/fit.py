@@ -258,6 +258,7 @@ def time_claim(naive, plan):
 
     ``naive``: depth, step_seconds, forward_seconds (one plain forward pass F);
     ``plan``: depth, step_seconds, forward_layer_evals E of the sqrt stride.
+    The sweep times the three interleaved on one model (``sweep.paired_seconds``).
     At each depth n >= TIME_MIN_DEPTH the measured ratio T_plan / T_naive is
     compared with the ratio predicted from the E - n recomputed layers at the
     measured forward cost, 1 + (E - n)/n * F / T_naive (Chen et al. 2016,
@@ -364,13 +365,13 @@ def fit_table(table):
 
     details = {}
     plan = table[table["experiment"] == "sqrt_plan"]
-    naive = depth[depth["strategy"] == "naive"]
-    if not plan.empty and "forward_seconds" in naive.columns:
+    paired = {"naive_step_seconds", "forward_seconds"}
+    if not plan.empty and paired <= set(plan.columns):
+        plan = plan.groupby("depth", as_index=False).median(numeric_only=True)
         claim, details["time"] = time_claim(
-            naive.groupby("depth", as_index=False)[["step_seconds", "forward_seconds"]]
-            .median(),
-            plan.groupby("depth", as_index=False)[["step_seconds", "forward_layer_evals"]]
-            .median())
+            plan[["depth", "naive_step_seconds", "forward_seconds"]]
+            .rename(columns={"naive_step_seconds": "step_seconds"}),
+            plan[["depth", "step_seconds", "forward_layer_evals"]])
         claims.append(claim)
         details["time"]["sqrt_strategy_ratio"] = sqrt_strategy_ratio(depth)
 

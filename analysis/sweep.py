@@ -47,6 +47,7 @@ class Grid:
     width: int = 32
     batch: int = 32
     repeats: int = 7
+    paired_repeats: int = 11
     stride_depth: int = 1024
     strides: tuple = (1, 2, 4, 8, 12, 16, 24, 32, 40, 48, 64, 128, 256, 512, 1024)
     stride_repeats: int = 3
@@ -65,6 +66,7 @@ GRIDS = {
     "quick": Grid(
         depths=tuple(int(round(2 ** (e / 2))) for e in range(6, 21)),  # 8 .. 1024
         repeats=3,
+        paired_repeats=5,
         stride_depth=256,
         strides=(1, 2, 4, 8, 12, 16, 24, 32, 64, 128, 256),
         stride_repeats=2,
@@ -85,7 +87,7 @@ def configurations(grid):
                                       repeats=grid.repeats)))
         k = sqrt_stride(n, grid)
         out.append(("sqrt_plan", dict(base, depth=n, strategy=f"stride:{k}",
-                                      repeats=grid.repeats)))
+                                      repeats=grid.paired_repeats)))
     for k in grid.strides:
         if k <= grid.stride_depth:
             out.append(("stride", dict(base, depth=grid.stride_depth,
@@ -118,7 +120,47 @@ def measure(experiment, kwargs):
     row["experiment"] = experiment
     if experiment == "depth":
         row["forward_seconds"] = forward_seconds(**kwargs)
+    if experiment == "sqrt_plan":
+        row.update(paired_seconds(**kwargs))
     return row
+
+
+def paired_seconds(depth, width, batch, strategy, dtype="float32", activation="relu",
+                   repeats=1, seed=0):
+    """Median seconds of a naive step, a ``strategy`` step and a plain forward pass, interleaved.
+
+    The three are timed in turn in each of ``repeats`` rounds (after one
+    untimed round) on the same model and batch, so a slow spell of the
+    machine hits all three alike; their ratios are what the time claim uses.
+    Returns step_seconds (``strategy``), naive_step_seconds, forward_seconds.
+    """
+    sizes = [width] * (depth + 1)
+    model = engine.MLP(sizes, activation, "identity", dtype, seed)
+    inputs, targets = engine.random_batch(sizes, batch, dtype, seed)
+    grads = [np.full_like(p, 0) for p in model.parameters()]
+    timers = {
+        "step_seconds": lambda: engine.backprop(model, inputs, targets, strategy,
+                                                engine.Ledger(), grads),
+        "naive_step_seconds": lambda: engine.backprop(model, inputs, targets, "naive",
+                                                      engine.Ledger(), grads),
+        "forward_seconds": lambda: forward_pass(model, inputs, engine.Ledger()),
+    }
+    seconds = {name: [] for name in timers}
+    for _ in range(repeats + 1):
+        for name, work in timers.items():
+            start = time.perf_counter()
+            work()
+            seconds[name].append(time.perf_counter() - start)
+    return {name: float(np.median(values[1:])) for name, values in seconds.items()}
+
+
+def forward_pass(model, inputs, ledger):
+    """One plain forward pass, each activation dropped once the next layer has it."""
+    a = inputs
+    for i in range(1, model.depth + 1):
+        out = ledger.empty((a.shape[0], model.sizes[i]), model.dtype, "activation", f"a{i}")
+        a = model.forward_layer(i, a, out)
+    return a
 
 
 def measure_in_fresh_process(kwargs):
@@ -150,12 +192,8 @@ def forward_seconds(depth, width, batch, dtype="float32", activation="relu",
     inputs, _ = engine.random_batch(sizes, batch, dtype, seed)
     seconds = []
     for _ in range(repeats + 1):
-        ledger = engine.Ledger()
         start = time.perf_counter()
-        a = inputs
-        for i in range(1, depth + 1):
-            out = ledger.empty((batch, width), dtype, "activation", f"a{i}")
-            a = model.forward_layer(i, a, out)
+        forward_pass(model, inputs, engine.Ledger())
         seconds.append(time.perf_counter() - start)
     return float(np.median(seconds[1:]))
 
