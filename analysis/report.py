@@ -56,6 +56,8 @@ def candidates_table(fits):
 
 
 def time_table(details):
+    if "depths" not in details:
+        return ["Too few timed depths for a table."]
     lines = ["| depth n | extra forward passes (E - n)/n | measured ratio | "
              "predicted ratio |", "|---|---|---|---|"]
     for row in zip(details["depths"], details["extra_passes"], details["measured_ratio"],
