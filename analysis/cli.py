@@ -24,6 +24,8 @@ def run(main, argv=None):
     try:
         return main(argv)
     except EngineError as error:
-        prog = sys.argv[0].rsplit("/", 1)[-1] if sys.argv and sys.argv[0] else "analysis"
+        prog = (
+            sys.argv[0].rsplit("/", 1)[-1] if sys.argv and sys.argv[0] else "analysis"
+        )
         print(f"{prog}: error: {error}", file=sys.stderr)
         return 2

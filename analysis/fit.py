@@ -1,4 +1,4 @@
-"""Fit the sweep's measurements and judge each claim: confirmed, rejected or inconclusive.
+"""Fit the sweep's measurements; judge each claim confirmed, rejected or inconclusive.
 
 The claims under test (Chen et al. 2016, "Training Deep Nets with Sublinear
 Memory Cost", sections 3-4), for n layers and checkpoint stride k:
@@ -106,8 +106,14 @@ def fit_linear(n, y, model):
     count, p = len(n), x.shape[1]
     log_mse = np.log(max(np.sum(((y - fitted) * w) ** 2) / count, 1e-20))
     b = float(beta[1]) if p == 2 else 0.0
-    return LinearFit(model, float(beta[0]), b, r_squared(y, fitted),
-                     float(count * log_mse + 2 * p), float(count * log_mse + p * np.log(count)))
+    return LinearFit(
+        model,
+        float(beta[0]),
+        b,
+        r_squared(y, fitted),
+        float(count * log_mse + 2 * p),
+        float(count * log_mse + p * np.log(count)),
+    )
 
 
 def fit_candidates(n, y):
@@ -116,7 +122,7 @@ def fit_candidates(n, y):
 
 
 def power_law(n, a, b, c):
-    return a * n ** b + c
+    return a * n**b + c
 
 
 def fit_power_law(n, y, level=LEVEL):
@@ -137,8 +143,9 @@ def fit_power_law(n, y, level=LEVEL):
     slope = np.polyfit(np.log(n), np.log(y), 1)[0]
     start = [y[-1] / n[-1] ** slope, slope, 0.0]
     try:
-        params, cov = optimize.curve_fit(power_law, n, y, p0=start, sigma=y,
-                                         absolute_sigma=False, maxfev=20000)
+        params, cov = optimize.curve_fit(
+            power_law, n, y, p0=start, sigma=y, absolute_sigma=False, maxfev=20000
+        )
     except (RuntimeError, optimize.OptimizeWarning, ValueError):
         return None
     se = np.sqrt(cov[1, 1]) if np.isfinite(cov[1, 1]) else np.inf
@@ -173,39 +180,69 @@ def depth_claim(claim, n, y, exponent, model, coefficient, unit=1.0):
         if claimed is not None:
             text += f"; {claimed.b / unit:.2f} units per {model}"
         nan = float("nan")
-        return Claim(claim, text, best.model if best else "", power.b if power else nan,
-                     power.low if power else nan, power.high if power else nan,
-                     power.r2 if power else nan, word, reason)
+        return Claim(
+            claim,
+            text,
+            best.model if best else "",
+            power.b if power else nan,
+            power.low if power else nan,
+            power.high if power else nan,
+            power.r2 if power else nan,
+            word,
+            reason,
+        )
 
     if len(n) < MIN_DEPTHS:
-        return verdict("inconclusive", f"only {len(n)} depths: need at least {MIN_DEPTHS}")
+        return verdict(
+            "inconclusive", f"only {len(n)} depths: need at least {MIN_DEPTHS}"
+        )
     if n.max() / n.min() < MIN_SPAN:
-        return verdict("inconclusive", f"depths span a factor {n.max() / n.min():.1f}: "
-                       f"need at least {MIN_SPAN}")
+        return verdict(
+            "inconclusive",
+            f"depths span a factor {n.max() / n.min():.1f}: need at least {MIN_SPAN}",
+        )
     if power is None:
         return verdict("inconclusive", "the power law a n^b + c did not converge")
     if power.r2 < MIN_R2:
         return verdict("inconclusive", f"poor fit: R^2 = {power.r2:.3f} < {MIN_R2}")
     if (power.high - power.low) / 2 > MAX_HALF_WIDTH:
-        return verdict("inconclusive", f"the exponent's interval is wider than "
-                       f"+-{MAX_HALF_WIDTH}")
+        return verdict(
+            "inconclusive", f"the exponent's interval is wider than +-{MAX_HALF_WIDTH}"
+        )
     near = abs(power.b - exponent) <= EXPONENT_TOLERANCE
     if near and best.model != model:
-        return verdict("inconclusive", f"the exponent agrees but BIC prefers "
-                       f"a + b {best.model} to a + b {model}")
+        return verdict(
+            "inconclusive",
+            f"the exponent agrees but BIC prefers a + b {best.model} to a + b {model}",
+        )
     ratio = claimed.b / unit / coefficient
     if near and abs(ratio - 1) > COEFFICIENT_TOLERANCE:
-        return verdict("rejected", f"the shape agrees but the coefficient is "
-                       f"{claimed.b / unit:.2f}, not about {coefficient}")
+        return verdict(
+            "rejected",
+            f"the shape agrees but the coefficient is "
+            f"{claimed.b / unit:.2f}, not about {coefficient}",
+        )
     if near:
-        return verdict("confirmed", f"|b - {exponent}| <= {EXPONENT_TOLERANCE}, BIC "
-                       f"picks a + b {model}, coefficient within "
-                       f"{COEFFICIENT_TOLERANCE:.0%} of {coefficient}")
-    if power.low > exponent + EXPONENT_TOLERANCE or power.high < exponent - EXPONENT_TOLERANCE:
-        return verdict("rejected", f"the interval [{power.low:.3f}, {power.high:.3f}] "
-                       f"lies outside {exponent} +- {EXPONENT_TOLERANCE}")
-    return verdict("inconclusive", f"b = {power.b:.3f} is outside {exponent} +- "
-                   f"{EXPONENT_TOLERANCE} but its interval reaches the band")
+        return verdict(
+            "confirmed",
+            f"|b - {exponent}| <= {EXPONENT_TOLERANCE}, BIC "
+            f"picks a + b {model}, coefficient within "
+            f"{COEFFICIENT_TOLERANCE:.0%} of {coefficient}",
+        )
+    if (
+        power.low > exponent + EXPONENT_TOLERANCE
+        or power.high < exponent - EXPONENT_TOLERANCE
+    ):
+        return verdict(
+            "rejected",
+            f"the interval [{power.low:.3f}, {power.high:.3f}] "
+            f"lies outside {exponent} +- {EXPONENT_TOLERANCE}",
+        )
+    return verdict(
+        "inconclusive",
+        f"b = {power.b:.3f} is outside {exponent} +- "
+        f"{EXPONENT_TOLERANCE} but its interval reaches the band",
+    )
 
 
 def stride_claim(n, strides, units):
@@ -226,31 +263,55 @@ def stride_claim(n, strides, units):
     nan = float("nan")
 
     def verdict(word, reason, r2=nan, text=""):
-        return Claim("stride k: peak follows n/k + k, smallest near k = sqrt n",
-                     text or f"{len(k)} strides at n = {int(n)}", "n/k + k", nan, nan,
-                     nan, r2, word, reason)
+        return Claim(
+            "stride k: peak follows n/k + k, smallest near k = sqrt n",
+            text or f"{len(k)} strides at n = {int(n)}",
+            "n/k + k",
+            nan,
+            nan,
+            nan,
+            r2,
+            word,
+            reason,
+        )
 
     if len(k) < 4:
         return verdict("inconclusive", f"only {len(k)} strides: need at least 4")
     if not (k.min() < root < k.max()):
-        return verdict("inconclusive", f"the strides {int(k.min())}..{int(k.max())} do "
-                       f"not straddle sqrt n = {root:.1f}")
+        return verdict(
+            "inconclusive",
+            f"the strides {int(k.min())}..{int(k.max())} do "
+            f"not straddle sqrt n = {root:.1f}",
+        )
     x = np.column_stack([n / k, k, np.ones_like(k)])
     (alpha, beta, gamma), *_ = np.linalg.lstsq(x, units, rcond=None)
     r2 = r_squared(units, x @ [alpha, beta, gamma])
     best = int(k[np.argmin(units)])
-    text = (f"{len(k)} strides at n = {int(n)}: peak = {alpha:.2f} n/k + {beta:.2f} k "
-            f"{gamma:+.1f}; max deviation from n/k + k {deviation:.1%}; measured "
-            f"optimum k* = {best} (sqrt n = {root:.1f}); equal to the exact walk: "
-            f"{'yes' if exact else 'no'}")
+    text = (
+        f"{len(k)} strides at n = {int(n)}: peak = {alpha:.2f} n/k + {beta:.2f} k "
+        f"{gamma:+.1f}; max deviation from n/k + k {deviation:.1%}; measured "
+        f"optimum k* = {best} (sqrt n = {root:.1f}); equal to the exact walk: "
+        f"{'yes' if exact else 'no'}"
+    )
     if deviation > STRIDE_TOLERANCE:
-        return verdict("rejected", f"a peak deviates {deviation:.1%} from n/k + k "
-                       f"(tolerance {STRIDE_TOLERANCE:.0%})", r2, text)
+        return verdict(
+            "rejected",
+            f"a peak deviates {deviation:.1%} from n/k + k "
+            f"(tolerance {STRIDE_TOLERANCE:.0%})",
+            r2,
+            text,
+        )
     if not root / 2 <= best <= 2 * root:
-        return verdict("rejected", f"k* = {best} is outside [sqrt(n)/2, 2 sqrt(n)]",
-                       r2, text)
-    return verdict("confirmed", f"every peak within {STRIDE_TOLERANCE:.0%} of n/k + k "
-                   "and k* within a factor 2 of sqrt n", r2, text)
+        return verdict(
+            "rejected", f"k* = {best} is outside [sqrt(n)/2, 2 sqrt(n)]", r2, text
+        )
+    return verdict(
+        "confirmed",
+        f"every peak within {STRIDE_TOLERANCE:.0%} of n/k + k "
+        "and k* within a factor 2 of sqrt n",
+        r2,
+        text,
+    )
 
 
 def time_claim(naive, plan):
@@ -270,31 +331,56 @@ def time_claim(naive, plan):
     claim = "sqrt: the price is about one extra forward pass"
     nan = float("nan")
     if len(merged) < 3:
-        return Claim(claim, f"{len(merged)} depths >= {TIME_MIN_DEPTH} timed", "", nan,
-                     nan, nan, nan, "inconclusive",
-                     f"need at least 3 timed depths >= {TIME_MIN_DEPTH}"), {}
+        return Claim(
+            claim,
+            f"{len(merged)} depths >= {TIME_MIN_DEPTH} timed",
+            "",
+            nan,
+            nan,
+            nan,
+            nan,
+            "inconclusive",
+            f"need at least 3 timed depths >= {TIME_MIN_DEPTH}",
+        ), {}
     n = merged["depth"].to_numpy(float)
     extra = (merged["forward_layer_evals"].to_numpy(float) - n) / n
     t_naive = merged["step_seconds_naive"].to_numpy(float)
     measured = merged["step_seconds_plan"].to_numpy(float) / t_naive
     predicted = 1 + extra * merged["forward_seconds"].to_numpy(float) / t_naive
     agreement = float(np.median(measured / predicted))
-    details = {"depths": n.tolist(), "extra_passes": extra.tolist(),
-               "measured_ratio": measured.tolist(), "predicted_ratio": predicted.tolist(),
-               "agreement": agreement}
-    text = (f"{len(n)} depths {int(n.min())}..{int(n.max())}: {np.median(extra):.2f} "
-            f"extra forward passes (layer evaluations); step time ratio "
-            f"{np.median(measured):.2f} measured, {np.median(predicted):.2f} predicted "
-            f"from the evaluations (measured/predicted {agreement:.2f})")
+    details = {
+        "depths": n.tolist(),
+        "extra_passes": extra.tolist(),
+        "measured_ratio": measured.tolist(),
+        "predicted_ratio": predicted.tolist(),
+        "agreement": agreement,
+    }
+    text = (
+        f"{len(n)} depths {int(n.min())}..{int(n.max())}: {np.median(extra):.2f} "
+        f"extra forward passes (layer evaluations); step time ratio "
+        f"{np.median(measured):.2f} measured, {np.median(predicted):.2f} predicted "
+        f"from the evaluations (measured/predicted {agreement:.2f})"
+    )
     good_count = 0.75 <= np.median(extra) <= 1.0
     if abs(agreement - 1) <= TIME_TOLERANCE and good_count:
-        word, reason = "confirmed", (f"measured/predicted within {TIME_TOLERANCE:.0%} of "
-                                     "1 and 0.75..1 extra passes")
+        word, reason = (
+            "confirmed",
+            (
+                f"measured/predicted within {TIME_TOLERANCE:.0%} of "
+                "1 and 0.75..1 extra passes"
+            ),
+        )
     else:
-        word, reason = "rejected", (f"measured/predicted {agreement:.2f} or "
-                                    f"{np.median(extra):.2f} extra passes out of range")
-    return Claim(claim, text, "1 + (E - n)/n F/T", nan, nan, nan, nan, word,
-                 reason), details
+        word, reason = (
+            "rejected",
+            (
+                f"measured/predicted {agreement:.2f} or "
+                f"{np.median(extra):.2f} extra passes out of range"
+            ),
+        )
+    return Claim(
+        claim, text, "1 + (E - n)/n F/T", nan, nan, nan, nan, word, reason
+    ), details
 
 
 def ledger_claim(table):
@@ -303,18 +389,39 @@ def ledger_claim(table):
     nan = float("nan")
     claim = "the ledger's peak equals the schedule's prediction"
     if not set(columns) <= set(table.columns):
-        return Claim(claim, "no predicted columns", "", nan, nan, nan, nan,
-                     "inconclusive", "the table has no predictions")
+        return Claim(
+            claim,
+            "no predicted columns",
+            "",
+            nan,
+            nan,
+            nan,
+            nan,
+            "inconclusive",
+            "the table has no predictions",
+        )
     peaks = table["peak_activation_bytes"] == table[columns[0]]
     evals = table["forward_layer_evals"] == table[columns[1]]
-    text = f"{int(peaks.sum())}/{len(table)} peaks and {int(evals.sum())} evaluation counts equal"
+    text = (
+        f"{int(peaks.sum())}/{len(table)} peaks and {int(evals.sum())} "
+        "evaluation counts equal"
+    )
     word = "confirmed" if peaks.all() and evals.all() else "rejected"
-    return Claim(claim, text, "exact walk", nan, nan, nan, nan, word,
-                 "every row equal" if word == "confirmed" else "some rows differ")
+    return Claim(
+        claim,
+        text,
+        "exact walk",
+        nan,
+        nan,
+        nan,
+        nan,
+        word,
+        "every row equal" if word == "confirmed" else "some rows differ",
+    )
 
 
 def rss_claim(large):
-    """RSS growth against the ledger's live bytes (activations + workspace), large layers.
+    """RSS growth against the ledger's bytes (activations + workspace), wide layers.
 
     Least squares rss_delta = s * ledger + t; confirmed if s is within
     RSS_SLOPE_RANGE with R^2 >= 0.95 over at least 4 configurations. A check
@@ -323,45 +430,79 @@ def rss_claim(large):
     claim = "harness: process RSS growth tracks the ledger's bytes"
     nan = float("nan")
     if len(large) < 4:
-        return Claim(claim, f"{len(large)} large configurations", "", nan, nan, nan, nan,
-                     "inconclusive", "need at least 4 large configurations"), {}
-    ledger = (large["peak_activation_bytes"] + large["peak_workspace_bytes"]).to_numpy(float)
+        return Claim(
+            claim,
+            f"{len(large)} large configurations",
+            "",
+            nan,
+            nan,
+            nan,
+            nan,
+            "inconclusive",
+            "need at least 4 large configurations",
+        ), {}
+    ledger = (large["peak_activation_bytes"] + large["peak_workspace_bytes"]).to_numpy(
+        float
+    )
     rss = large["rss_delta_bytes"].to_numpy(float)
     slope, intercept = np.polyfit(ledger, rss, 1)
     r2 = r_squared(rss, slope * ledger + intercept)
-    text = (f"{len(large)} configurations: RSS delta = {slope:.2f} x ledger "
-            f"{intercept / 2**20:+.1f} MiB")
+    text = (
+        f"{len(large)} configurations: RSS delta = {slope:.2f} x ledger "
+        f"{intercept / 2**20:+.1f} MiB"
+    )
     low, high = RSS_SLOPE_RANGE
     word = "confirmed" if low <= slope <= high and r2 >= 0.95 else "rejected"
-    return Claim(claim, text, "s x + t", nan, nan, nan, r2, word,
-                 f"slope {slope:.2f} {'in' if word == 'confirmed' else 'outside'} "
-                 f"[{low}, {high}], R^2 {r2:.3f}"), {"slope": slope, "intercept": intercept}
+    return Claim(
+        claim,
+        text,
+        "s x + t",
+        nan,
+        nan,
+        nan,
+        r2,
+        word,
+        f"slope {slope:.2f} {'in' if word == 'confirmed' else 'outside'} "
+        f"[{low}, {high}], R^2 {r2:.3f}",
+    ), {"slope": slope, "intercept": intercept}
 
 
 def fit_table(table):
     """Every claim judged from a sweep table; a JSON-ready dict."""
     depth = table[table["experiment"] == "depth"]
     claims, fits = [], {}
-    specs = {"naive": ("naive: peak grows linearly in n", 1.0, "n", 1.0),
-             "sqrt": ("sqrt: peak grows as about 2 sqrt n", 0.5, "sqrt n", 2.0)}
+    specs = {
+        "naive": ("naive: peak grows linearly in n", 1.0, "n", 1.0),
+        "sqrt": ("sqrt: peak grows as about 2 sqrt n", 0.5, "sqrt n", 2.0),
+    }
     for strategy, (text, exponent, model, coefficient) in specs.items():
         rows = depth[depth["strategy"] == strategy]
         if rows.empty:
             continue
-        n, y = rows["depth"].to_numpy(float), rows["peak_activation_bytes"].to_numpy(float)
+        n, y = (
+            rows["depth"].to_numpy(float),
+            rows["peak_activation_bytes"].to_numpy(float),
+        )
         unit = float(rows["unit_bytes"].median())
         claims.append(depth_claim(text, n, y, exponent, model, coefficient, unit))
         dn, dy = by_depth(n, y)
         power = fit_power_law(dn, dy)
-        fits[strategy] = {"unit_bytes": unit,
-                          "power": asdict(power) if power else None,
-                          "candidates": [asdict(f) for f in fit_candidates(dn, dy)]}
+        fits[strategy] = {
+            "unit_bytes": unit,
+            "power": asdict(power) if power else None,
+            "candidates": [asdict(f) for f in fit_candidates(dn, dy)],
+        }
 
     stride = table[table["experiment"] == "stride"]
     if stride["depth"].nunique() == 1:
         units = stride["peak_activation_bytes"] / stride["unit_bytes"]
-        claims.append(stride_claim(float(stride["depth"].iloc[0]),
-                                   stride["stride"].to_numpy(float), units.to_numpy(float)))
+        claims.append(
+            stride_claim(
+                float(stride["depth"].iloc[0]),
+                stride["stride"].to_numpy(float),
+                units.to_numpy(float),
+            )
+        )
 
     details = {}
     plan = table[table["experiment"] == "sqrt_plan"]
@@ -369,15 +510,19 @@ def fit_table(table):
     if not plan.empty and paired <= set(plan.columns):
         plan = plan.groupby("depth", as_index=False).median(numeric_only=True)
         claim, details["time"] = time_claim(
-            plan[["depth", "naive_step_seconds", "forward_seconds"]]
-            .rename(columns={"naive_step_seconds": "step_seconds"}),
-            plan[["depth", "step_seconds", "forward_layer_evals"]])
+            plan[["depth", "naive_step_seconds", "forward_seconds"]].rename(
+                columns={"naive_step_seconds": "step_seconds"}
+            ),
+            plan[["depth", "step_seconds", "forward_layer_evals"]],
+        )
         claims.append(claim)
         details["time"]["sqrt_strategy_ratio"] = sqrt_strategy_ratio(depth)
 
     claims.append(ledger_claim(table))
     large = table[table["experiment"] == "large"]
-    if not large.empty and {"rss_delta_bytes", "peak_workspace_bytes"} <= set(large.columns):
+    if not large.empty and {"rss_delta_bytes", "peak_workspace_bytes"} <= set(
+        large.columns
+    ):
         claim, details["rss"] = rss_claim(large)
         claims.append(claim)
     return {"claims": [asdict(c) for c in claims], "fits": fits, "details": details}
@@ -389,8 +534,9 @@ def sqrt_strategy_ratio(depth):
     Unlike the explicit stride it includes the strategy's search for the best
     stride, which ``engine.schedule.resolve_stride`` repeats on every step.
     """
-    times = depth.pivot_table(index="depth", columns="strategy", values="step_seconds",
-                              aggfunc="median")
+    times = depth.pivot_table(
+        index="depth", columns="strategy", values="step_seconds", aggfunc="median"
+    )
     times = times[times.index >= TIME_MIN_DEPTH]
     if not {"naive", "sqrt"} <= set(times.columns) or times.empty:
         return None

@@ -43,7 +43,7 @@ REPO = Path(__file__).resolve().parent.parent
 class Grid:
     """What a sweep measures; ``default`` and ``quick`` are the two presets."""
 
-    depths: tuple = tuple(int(round(2 ** (e / 2))) for e in range(6, 23))  # 8 .. 2048
+    depths: tuple = tuple(round(2 ** (e / 2)) for e in range(6, 23))  # 8 .. 2048
     width: int = 32
     batch: int = 32
     repeats: int = 7
@@ -64,7 +64,7 @@ class Grid:
 GRIDS = {
     "default": Grid(),
     "quick": Grid(
-        depths=tuple(int(round(2 ** (e / 2))) for e in range(6, 21)),  # 8 .. 1024
+        depths=tuple(round(2 ** (e / 2)) for e in range(6, 21)),  # 8 .. 1024
         repeats=3,
         paired_repeats=5,
         stride_depth=256,
@@ -77,31 +77,62 @@ GRIDS = {
 
 
 def configurations(grid):
-    """Every (experiment, measure_step keyword arguments) pair of a grid, in run order."""
-    base = dict(width=grid.width, batch=grid.batch, dtype=grid.dtype,
-                activation=grid.activation, seed=grid.seed)
+    """Every (experiment, measure_step keyword arguments) of a grid, in run order."""
+    base = dict(
+        width=grid.width,
+        batch=grid.batch,
+        dtype=grid.dtype,
+        activation=grid.activation,
+        seed=grid.seed,
+    )
     out = []
     for n in grid.depths:
         for strategy in grid.strategies:
-            out.append(("depth", dict(base, depth=n, strategy=strategy,
-                                      repeats=grid.repeats)))
+            out.append(
+                ("depth", dict(base, depth=n, strategy=strategy, repeats=grid.repeats))
+            )
         k = sqrt_stride(n, grid)
-        out.append(("sqrt_plan", dict(base, depth=n, strategy=f"stride:{k}",
-                                      repeats=grid.paired_repeats)))
+        out.append(
+            (
+                "sqrt_plan",
+                dict(
+                    base, depth=n, strategy=f"stride:{k}", repeats=grid.paired_repeats
+                ),
+            )
+        )
     for k in grid.strides:
         if k <= grid.stride_depth:
-            out.append(("stride", dict(base, depth=grid.stride_depth,
-                                       strategy=f"stride:{k}",
-                                       repeats=grid.stride_repeats)))
+            out.append(
+                (
+                    "stride",
+                    dict(
+                        base,
+                        depth=grid.stride_depth,
+                        strategy=f"stride:{k}",
+                        repeats=grid.stride_repeats,
+                    ),
+                )
+            )
     for n in grid.large_depths:
         for strategy in grid.strategies:
-            out.append(("large", dict(base, depth=n, strategy=strategy, repeats=1,
-                                      width=grid.large_width, batch=grid.large_batch)))
+            out.append(
+                (
+                    "large",
+                    dict(
+                        base,
+                        depth=n,
+                        strategy=strategy,
+                        repeats=1,
+                        width=grid.large_width,
+                        batch=grid.large_batch,
+                    ),
+                )
+            )
     return out
 
 
 def sqrt_stride(n, grid):
-    """The stride the sqrt strategy picks for depth ``n`` (from the schedule, no arithmetic)."""
+    """The stride sqrt picks for depth ``n``, from the schedule (no arithmetic)."""
     sizes = [grid.width] * (n + 1)
     return engine.predict(sizes, grid.batch, grid.dtype, "sqrt").stride
 
@@ -125,9 +156,10 @@ def measure(experiment, kwargs):
     return row
 
 
-def paired_seconds(depth, width, batch, strategy, dtype="float32", activation="relu",
-                   repeats=1, seed=0):
-    """Median seconds of a naive step, a ``strategy`` step and a plain forward pass, interleaved.
+def paired_seconds(
+    depth, width, batch, strategy, dtype="float32", activation="relu", repeats=1, seed=0
+):
+    """Median seconds of naive, ``strategy`` and forward-only passes, interleaved.
 
     The three are timed in turn in each of ``repeats`` rounds (after one
     untimed round) on the same model and batch, so a slow spell of the
@@ -139,10 +171,12 @@ def paired_seconds(depth, width, batch, strategy, dtype="float32", activation="r
     inputs, targets = engine.random_batch(sizes, batch, dtype, seed)
     grads = [np.full_like(p, 0) for p in model.parameters()]
     timers = {
-        "step_seconds": lambda: engine.backprop(model, inputs, targets, strategy,
-                                                engine.Ledger(), grads),
-        "naive_step_seconds": lambda: engine.backprop(model, inputs, targets, "naive",
-                                                      engine.Ledger(), grads),
+        "step_seconds": lambda: engine.backprop(
+            model, inputs, targets, strategy, engine.Ledger(), grads
+        ),
+        "naive_step_seconds": lambda: engine.backprop(
+            model, inputs, targets, "naive", engine.Ledger(), grads
+        ),
         "forward_seconds": lambda: forward_pass(model, inputs, engine.Ledger()),
     }
     seconds = {name: [] for name in timers}
@@ -158,7 +192,9 @@ def forward_pass(model, inputs, ledger):
     """One plain forward pass, each activation dropped once the next layer has it."""
     a = inputs
     for i in range(1, model.depth + 1):
-        out = ledger.empty((a.shape[0], model.sizes[i]), model.dtype, "activation", f"a{i}")
+        out = ledger.empty(
+            (a.shape[0], model.sizes[i]), model.dtype, "activation", f"a{i}"
+        )
         a = model.forward_layer(i, a, out)
     return a
 
@@ -170,19 +206,33 @@ def measure_in_fresh_process(kwargs):
     and reuses them, which hides new activations from the RSS reading; a
     fresh process starts with a clean baseline.
     """
-    code = ("import json, sys, engine; "
-            "print(json.dumps(engine.measure_step(**json.loads(sys.argv[1]))))")
-    done = subprocess.run([sys.executable, "-c", code, json.dumps(kwargs)],
-                          capture_output=True, text=True)
+    code = (
+        "import json, sys, engine; "
+        "print(json.dumps(engine.measure_step(**json.loads(sys.argv[1]))))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, json.dumps(kwargs)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["no output"])[-1]
         raise EngineError(f"measuring {kwargs} in a fresh process failed: {last}")
     return json.loads(done.stdout)
 
 
-def forward_seconds(depth, width, batch, dtype="float32", activation="relu",
-                    repeats=1, seed=0, strategy=None):
-    """Median seconds of one plain forward pass, allocating through a ledger as backprop does.
+def forward_seconds(
+    depth,
+    width,
+    batch,
+    dtype="float32",
+    activation="relu",
+    repeats=1,
+    seed=0,
+    strategy=None,
+):
+    """Median seconds of one plain forward pass, allocating through a ledger.
 
     Each activation is dropped once the next layer has consumed it, so this
     is the cost of one recomputation pass. One warm-up pass is not timed.
@@ -200,8 +250,12 @@ def forward_seconds(depth, width, batch, dtype="float32", activation="relu",
 
 def machine():
     """Where and from what code the sweep ran: hostname, cpu, numpy version, commit."""
-    return {"hostname": socket.gethostname(), "cpu": cpu_name(),
-            "numpy_version": np.__version__, "commit": commit()}
+    return {
+        "hostname": socket.gethostname(),
+        "cpu": cpu_name(),
+        "numpy_version": np.__version__,
+        "commit": commit(),
+    }
 
 
 def cpu_name():
@@ -218,10 +272,26 @@ def cpu_name():
 def commit():
     """``git rev-parse HEAD`` of this repository, "+dirty" if tracked code changed."""
     try:
-        head = subprocess.run(["git", "-C", str(REPO), "rev-parse", "HEAD"],
-                              capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(REPO), "diff", "--quiet", "HEAD", "--",
-                                ".", ":(exclude)results"], capture_output=True).returncode
+        head = subprocess.run(
+            ["git", "-C", str(REPO), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            [
+                "git",
+                "-C",
+                str(REPO),
+                "diff",
+                "--quiet",
+                "HEAD",
+                "--",
+                ".",
+                ":(exclude)results",
+            ],
+            capture_output=True,
+        ).returncode
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
     return head + ("+dirty" if dirty else "")
@@ -244,13 +314,16 @@ def run_sweep(out_dir, grid, progress=True):
     table = read_existing(path)
     done = set()
     if not table.empty:
-        done = {tuple(str(v) for v in row) for row in table[list(KEY)].itertuples(
-            index=False)}
+        done = {
+            tuple(str(v) for v in row)
+            for row in table[list(KEY)].itertuples(index=False)
+        }
     pending = [(e, kw) for e, kw in configurations(grid) if key_of(e, kw) not in done]
     stamp = machine()
     rows = table.to_dict("records")
-    for experiment, kwargs in tqdm(pending, desc="sweep", unit="config",
-                                   disable=not progress or not pending):
+    for experiment, kwargs in tqdm(
+        pending, desc="sweep", unit="config", disable=not progress or not pending
+    ):
         row = measure(experiment, kwargs)
         row.update(stamp, measured_at=time.strftime("%Y-%m-%dT%H:%M:%S"))
         rows.append(row)
@@ -269,14 +342,22 @@ def timelines(path, grid):
     stored = json.loads(path.read_text()) if path.exists() else {}
     changed = False
     for strategy in grid.strategies:
-        config = dict(depth=grid.timeline_depth, width=grid.width, batch=grid.batch,
-                      dtype=grid.dtype, activation=grid.activation)
+        config = dict(
+            depth=grid.timeline_depth,
+            width=grid.width,
+            batch=grid.batch,
+            dtype=grid.dtype,
+            activation=grid.activation,
+        )
         if stored.get(strategy, {}).get("config") == config:
             continue
         result = engine.measure_step(strategy=strategy, timeline=True, **config)
-        stored[strategy] = {"config": config, "stride": result["stride"],
-                            "unit_bytes": result["unit_bytes"],
-                            "events": [list(e) for e in result["timeline"]]}
+        stored[strategy] = {
+            "config": config,
+            "stride": result["stride"],
+            "unit_bytes": result["unit_bytes"],
+            "events": [list(e) for e in result["timeline"]],
+        }
         changed = True
     if changed:
         atomic.write_json(path, stored)

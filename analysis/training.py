@@ -16,16 +16,24 @@ WIDTH = 64
 BATCH = 32
 
 
-def train_digits(strategies=("naive", "sqrt"), epochs=EPOCHS, depth=DEPTH, width=WIDTH,
-                 batch=BATCH, seed=0):
+def train_digits(
+    strategies=("naive", "sqrt"),
+    epochs=EPOCHS,
+    depth=DEPTH,
+    width=WIDTH,
+    batch=BATCH,
+    seed=0,
+):
     """{"status": "done", "rows": [...]} or {"status": "pending", "reason": ...}."""
     try:
         from engine.data import load_dataset
         from engine.train import Trainer, fingerprint
     except ImportError as error:
-        return {"status": "pending",
-                "reason": f"engine.train and engine.data are not on this branch yet "
-                          f"({error})"}
+        return {
+            "status": "pending",
+            "reason": f"engine.train and engine.data are not on this branch yet "
+            f"({error})",
+        }
     from engine import MLP
 
     data = load_dataset("digits", seed=seed)
@@ -36,10 +44,18 @@ def train_digits(strategies=("naive", "sqrt"), epochs=EPOCHS, depth=DEPTH, width
         trainer = Trainer(model, data, strategy, batch_size=batch, seed=seed)
         for _ in range(epochs):
             stats = trainer.epoch()
-        rows.append({"strategy": strategy, "epochs": epochs, "depth": depth,
-                     "width": width, "batch": batch, "loss": stats.loss,
-                     "test_accuracy": stats.test_metric,
-                     "step_ms": 1e3 * float(np.median(trainer.step_seconds)),
-                     "peak_activation_bytes": trainer.ledger.peak_activation_bytes,
-                     "fingerprint": fingerprint(model)[:12]})
+        rows.append(
+            {
+                "strategy": strategy,
+                "epochs": epochs,
+                "depth": depth,
+                "width": width,
+                "batch": batch,
+                "loss": stats.loss,
+                "test_accuracy": stats.test_metric,
+                "step_ms": 1e3 * float(np.median(trainer.step_seconds)),
+                "peak_activation_bytes": trainer.ledger.peak_activation_bytes,
+                "fingerprint": fingerprint(model)[:12],
+            }
+        )
     return {"status": "done", "rows": rows}

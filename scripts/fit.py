@@ -16,7 +16,9 @@ from analysis.table import load_table
 
 def main(argv=None):
     parser = Parser(prog="fit.py", description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default="results", help="output folder (default results)")
+    parser.add_argument(
+        "--out", default="results", help="output folder (default results)"
+    )
     parser.add_argument("--table", help="sweep CSV (default <out>/sweep/sweep.csv)")
     args = parser.parse_args(argv)
     out = Path(args.out)
@@ -24,9 +26,10 @@ def main(argv=None):
     result = fit_table(table)
     for claim in result["claims"]:
         print(f"{claim['verdict']:>12}  {claim['claim']}: {claim['measured']}")
-    for path in (atomic.write_json(out / "fit" / "fit.json", result),
-                 atomic.write_csv(out / "fit" / "claims.csv",
-                                  pd.DataFrame(result["claims"]))):
+    for path in (
+        atomic.write_json(out / "fit" / "fit.json", result),
+        atomic.write_csv(out / "fit" / "claims.csv", pd.DataFrame(result["claims"])),
+    ):
         print(f"Wrote {path}")
     return 0
 

@@ -12,7 +12,9 @@ from analysis.report import regenerate
 
 def main(argv=None):
     parser = Parser(prog="report.py", description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default="results", help="output folder (default results)")
+    parser.add_argument(
+        "--out", default="results", help="output folder (default results)"
+    )
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--table", help="sweep CSV (default <out>/sweep/sweep.csv)")
     source.add_argument("--asv", metavar="DIR", help="asv results folder instead")

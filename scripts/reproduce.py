@@ -17,20 +17,25 @@ from analysis.training import train_digits
 
 def main(argv=None):
     parser = Parser(prog="reproduce.py", description=__doc__.splitlines()[0])
-    parser.add_argument("--out", help="output folder (default results, results/quick "
-                                      "with --quick)")
+    parser.add_argument(
+        "--out", help="output folder (default results, results/quick with --quick)"
+    )
     parser.add_argument("--quick", action="store_true", help="a smaller grid")
-    parser.add_argument("--no-training", action="store_true",
-                        help="skip the digits training section")
+    parser.add_argument(
+        "--no-training", action="store_true", help="skip the digits training section"
+    )
     args = parser.parse_args(argv)
     out = Path(args.out or ("results/quick" if args.quick else "results"))
     started = time.perf_counter()
 
     # 1. sweep: only configurations not yet in the table
-    table, measured, written = run_sweep(out / "sweep", GRIDS["quick" if args.quick
-                                                              else "default"])
-    print(f"sweep: {measured} new configurations, {len(table)} rows "
-          f"({time.perf_counter() - started:.1f} s)")
+    table, measured, written = run_sweep(
+        out / "sweep", GRIDS["quick" if args.quick else "default"]
+    )
+    print(
+        f"sweep: {measured} new configurations, {len(table)} rows "
+        f"({time.perf_counter() - started:.1f} s)"
+    )
 
     # 2. training on real data: a separate hook, pending until engine.train lands
     training = None

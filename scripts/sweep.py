@@ -13,7 +13,9 @@ from analysis.sweep import GRIDS, run_sweep
 
 def main(argv=None):
     parser = Parser(prog="sweep.py", description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default="results", help="output folder (default results)")
+    parser.add_argument(
+        "--out", default="results", help="output folder (default results)"
+    )
     parser.add_argument("--quick", action="store_true", help="a smaller grid (~15 s)")
     args = parser.parse_args(argv)
     out = Path(args.out) / "sweep"

@@ -4,9 +4,16 @@ import pytest
 
 from analysis.sweep import Grid, run_sweep
 
-TINY = Grid(depths=(4, 8, 16, 32, 64), repeats=1, paired_repeats=1, stride_depth=16,
-            strides=(1, 2, 4, 8, 16), stride_repeats=1, large_depths=(),
-            timeline_depth=8)
+TINY = Grid(
+    depths=(4, 8, 16, 32, 64),
+    repeats=1,
+    paired_repeats=1,
+    stride_depth=16,
+    strides=(1, 2, 4, 8, 16),
+    stride_repeats=1,
+    large_depths=(),
+    timeline_depth=8,
+)
 
 
 @pytest.fixture(scope="session")

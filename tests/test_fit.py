@@ -1,4 +1,4 @@
-"""The fit confirms what is true, rejects what is false, and says when it cannot tell."""
+"""The fit confirms what is true, rejects what is false, says when it cannot tell."""
 
 import numpy as np
 import pandas as pd
@@ -13,17 +13,22 @@ DEPTHS = np.array([8, 11, 16, 23, 32, 45, 64, 91, 128, 181, 256, 362, 512, 724, 
 
 
 def peaks(strategy, depths=DEPTHS):
-    return np.array([predict([WIDTH] * (n + 1), BATCH, "float32", strategy)
-                     .peak_activation_bytes for n in depths], float)
+    return np.array(
+        [
+            predict([WIDTH] * (n + 1), BATCH, "float32", strategy).peak_activation_bytes
+            for n in depths
+        ],
+        float,
+    )
 
 
 def leaky_plan(n, k):
-    """The stride-k plan, but every activation of the backward pass is freed only at the end."""
+    """The stride-k plan, with the backward pass freeing only at the very end."""
     ops = plan(n, k)
     loss = ops.index(("loss",))
-    backward = [op for op in ops[loss + 1:] if op[0] != "free"]
-    frees = [op for op in ops[loss + 1:] if op[0] == "free"]
-    return ops[:loss + 1] + tuple(backward) + tuple(frees)
+    backward = [op for op in ops[loss + 1 :] if op[0] != "free"]
+    frees = [op for op in ops[loss + 1 :] if op[0] == "free"]
+    return ops[: loss + 1] + tuple(backward) + tuple(frees)
 
 
 def sqrt_claim(n, y):
@@ -91,8 +96,15 @@ def test_bic_picks_the_true_shape():
 def test_stride_grid_follows_n_over_k_plus_k():
     n = 1024
     strides = np.array([1, 2, 4, 8, 16, 32, 64, 128, 256, 1024], float)
-    units = np.array([predict([WIDTH] * (n + 1), BATCH, "float32", f"stride:{int(k)}")
-                      .peak_activation_bytes / UNIT for k in strides])
+    units = np.array(
+        [
+            predict(
+                [WIDTH] * (n + 1), BATCH, "float32", f"stride:{int(k)}"
+            ).peak_activation_bytes
+            / UNIT
+            for k in strides
+        ]
+    )
     claim = fit.stride_claim(n, strides, units)
     assert claim.verdict == "confirmed", claim.reason
     assert "equal to the exact walk: yes" in claim.measured
@@ -105,10 +117,14 @@ def test_stride_grid_with_a_constant_peak_is_rejected():
 
 def test_time_ratio_agreeing_with_evaluations_is_confirmed():
     n = np.array([256, 512, 1024, 2048])
-    naive = pd.DataFrame({"depth": n, "step_seconds": n * 4e-5, "forward_seconds": n * 1e-5})
+    naive = pd.DataFrame(
+        {"depth": n, "step_seconds": n * 4e-5, "forward_seconds": n * 1e-5}
+    )
     evals = 2 * n - np.sqrt(n)
     step = n * 4e-5 + (evals - n) * 1e-5
-    plan_rows = pd.DataFrame({"depth": n, "step_seconds": step, "forward_layer_evals": evals})
+    plan_rows = pd.DataFrame(
+        {"depth": n, "step_seconds": step, "forward_layer_evals": evals}
+    )
     claim, details = fit.time_claim(naive, plan_rows)
     assert claim.verdict == "confirmed", claim.reason
     assert details["agreement"] == pytest.approx(1.0)
@@ -116,7 +132,10 @@ def test_time_ratio_agreeing_with_evaluations_is_confirmed():
 
 def test_time_ratio_far_from_prediction_is_rejected():
     n = np.array([256, 512, 1024])
-    naive = pd.DataFrame({"depth": n, "step_seconds": n * 4e-5, "forward_seconds": n * 1e-5})
-    plan_rows = pd.DataFrame({"depth": n, "step_seconds": n * 12e-5,
-                              "forward_layer_evals": 2 * n - 30})
+    naive = pd.DataFrame(
+        {"depth": n, "step_seconds": n * 4e-5, "forward_seconds": n * 1e-5}
+    )
+    plan_rows = pd.DataFrame(
+        {"depth": n, "step_seconds": n * 12e-5, "forward_layer_evals": 2 * n - 30}
+    )
     assert fit.time_claim(naive, plan_rows)[0].verdict == "rejected"

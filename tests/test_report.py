@@ -17,8 +17,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def script(name, *args):
-    return subprocess.run([sys.executable, str(ROOT / "scripts" / name), *map(str, args)],
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / name), *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_regenerate_runs_no_benchmark(swept, tmp_path, monkeypatch):
@@ -30,7 +34,7 @@ def test_regenerate_runs_no_benchmark(swept, tmp_path, monkeypatch):
     monkeypatch.setattr(sweep, "measure", fail)
     out = tmp_path / "results"
     shutil.copytree(swept / "sweep", out / "sweep")
-    result, written = regenerate(out)
+    _, written = regenerate(out)
     text = (out / "report" / "REPORT.md").read_text()
     assert "## Claims" in text and "python scripts/report.py --out" in text
     assert "<table>" in (out / "report" / "REPORT.html").read_text()
@@ -53,8 +57,9 @@ def write(path, frame_or_text):
     return path
 
 
-@pytest.mark.parametrize("case", ["missing", "empty", "columns", "single depth",
-                                  "non-positive"])
+@pytest.mark.parametrize(
+    "case", ["missing", "empty", "columns", "single depth", "non-positive"]
+)
 @pytest.mark.parametrize("name", ["fit.py", "plots.py", "report.py"])
 def test_bad_table_exits_2_and_leaves_outputs(swept, tmp_path, case, name):
     good = pd.read_csv(swept / "sweep" / "sweep.csv")

@@ -1,12 +1,12 @@
-"""The sweep measures every configuration once, resumes, and never leaves half a file."""
+"""The sweep measures each configuration once, resumes, never leaves half a file."""
 
 import pandas as pd
 import pytest
+from conftest import TINY
 
 import engine
 from analysis import atomic, sweep
 from analysis.table import KEY, load_table
-from conftest import TINY
 
 
 def test_table_has_one_row_per_configuration(swept):
@@ -14,8 +14,9 @@ def test_table_has_one_row_per_configuration(swept):
     assert len(table) == len(sweep.configurations(TINY))
     assert not table.duplicated(list(KEY)).any()
     assert {"hostname", "cpu", "numpy_version", "commit"} <= set(table.columns)
-    assert (table["peak_activation_bytes"]
-            == table["predicted_peak_activation_bytes"]).all()
+    assert (
+        table["peak_activation_bytes"] == table["predicted_peak_activation_bytes"]
+    ).all()
 
 
 def test_rerun_measures_nothing_new(swept, monkeypatch):
@@ -24,7 +25,7 @@ def test_rerun_measures_nothing_new(swept, monkeypatch):
 
     monkeypatch.setattr(engine, "measure_step", fail)
     before = (swept / "sweep" / "sweep.csv").read_bytes()
-    table, measured, written = sweep.run_sweep(swept / "sweep", TINY, progress=False)
+    _, measured, written = sweep.run_sweep(swept / "sweep", TINY, progress=False)
     assert measured == 0 and written == []
     assert (swept / "sweep" / "sweep.csv").read_bytes() == before
 
@@ -54,10 +55,9 @@ def test_interrupted_sweep_keeps_complete_rows_and_resumes(tmp_path, monkeypatch
 def test_failed_write_leaves_the_old_file(tmp_path):
     target = tmp_path / "out.txt"
     target.write_text("old")
-    with pytest.raises(RuntimeError):
-        with atomic.replacing(target) as tmp:
-            tmp.write_text("half")
-            raise RuntimeError("disk full")
+    with pytest.raises(RuntimeError), atomic.replacing(target) as tmp:
+        tmp.write_text("half")
+        raise RuntimeError("disk full")
     assert target.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["out.txt"]
 
