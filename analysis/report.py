@@ -231,7 +231,8 @@ def regenerate(out, table_path=None, asv_dir=None, training=None, command=None):
     """Fit, figures and report from a saved table or asv results; no benchmark runs.
 
     Returns the paths written: fit.json and claims.csv under <out>/fit, the
-    figures and REPORT.md/.html under <out>/report.
+    figures and REPORT.md/.html under <out>/report. The training section comes
+    from ``training`` or else from <out>/training/digits.json if present.
     """
     import pandas as pd
 
@@ -244,6 +245,11 @@ def regenerate(out, table_path=None, asv_dir=None, training=None, command=None):
         table_path = Path(table_path or out / "sweep" / "sweep.csv")
         table, source = load_table(table_path), f"sweep table {table_path}"
     timelines = load_timelines(out / "sweep" / "timelines.json")
+    saved = out / "training" / "digits.json"
+    if training is None and saved.exists():
+        import json
+
+        training = json.loads(saved.read_text())
     result = fit.fit_table(table)
     if command is None:
         command = f"python scripts/report.py --out {out}" + (

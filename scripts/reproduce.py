@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+from analysis import atomic
 from analysis.cli import Parser, run
 from analysis.report import regenerate
 from analysis.sweep import GRIDS, run_sweep
@@ -37,11 +38,15 @@ def main(argv=None):
         f"({time.perf_counter() - started:.1f} s)"
     )
 
-    # 2. training on real data: a separate hook, pending until engine.train lands
+    # 2. training on real data: a separate hook, "pending" without engine.train
     training = None
     if not args.no_training:
         mark = time.perf_counter()
         training = train_digits()
+        if training["status"] == "done":
+            written.append(
+                atomic.write_json(out / "training" / "digits.json", training)
+            )
         print(f"training: {training['status']} ({time.perf_counter() - mark:.1f} s)")
 
     # 3. fit, figures, report: from the table alone
