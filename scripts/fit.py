@@ -1,0 +1,38 @@
+"""Fit the sweep table and judge each claim; writes fit.json and claims.csv.
+
+Runs no benchmark: it reads <out>/sweep/sweep.csv (or --table) only.
+"""
+
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from analysis import atomic
+from analysis.cli import Parser, run
+from analysis.fit import fit_table
+from analysis.table import load_table
+
+
+def main(argv=None):
+    parser = Parser(prog="fit.py", description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--out", default="results", help="output folder (default results)"
+    )
+    parser.add_argument("--table", help="sweep CSV (default <out>/sweep/sweep.csv)")
+    args = parser.parse_args(argv)
+    out = Path(args.out)
+    table = load_table(args.table or out / "sweep" / "sweep.csv")
+    result = fit_table(table)
+    for claim in result["claims"]:
+        print(f"{claim['verdict']:>12}  {claim['claim']}: {claim['measured']}")
+    for path in (
+        atomic.write_json(out / "fit" / "fit.json", result),
+        atomic.write_csv(out / "fit" / "claims.csv", pd.DataFrame(result["claims"])),
+    ):
+        print(f"Wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(run(main))

@@ -1,0 +1,31 @@
+"""Fit, figures and REPORT.md/.html from a saved sweep table or asv results.
+
+Runs no benchmark. Reads <out>/sweep/sweep.csv (or --table, or --asv DIR
+through analysis.asv_results) and writes <out>/fit and <out>/report.
+"""
+
+import sys
+
+from analysis.cli import Parser, run
+from analysis.report import regenerate
+
+
+def main(argv=None):
+    parser = Parser(prog="report.py", description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--out", default="results", help="output folder (default results)"
+    )
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--table", help="sweep CSV (default <out>/sweep/sweep.csv)")
+    source.add_argument("--asv", metavar="DIR", help="asv results folder instead")
+    args = parser.parse_args(argv)
+    result, written = regenerate(args.out, args.table, args.asv)
+    for claim in result["claims"]:
+        print(f"{claim['verdict']:>12}  {claim['claim']}")
+    for path in written:
+        print(f"Wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(run(main))
