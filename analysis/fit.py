@@ -531,8 +531,8 @@ def fit_table(table):
 def sqrt_strategy_ratio(depth):
     """Median T_sqrt / T_naive at depths >= TIME_MIN_DEPTH, the sqrt strategy as run.
 
-    Unlike the explicit stride it includes the strategy's search for the best
-    stride, which ``engine.schedule.resolve_stride`` repeats on every step.
+    Timed in its own block, not interleaved with naive like the explicit stride,
+    so it is more exposed to the machine's slow spells.
     """
     times = depth.pivot_table(
         index="depth", columns="strategy", values="step_seconds", aggfunc="median"

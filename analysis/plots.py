@@ -120,7 +120,7 @@ def time_vs_depth(table):
     )
     for strategy, experiment, label in (
         ("naive", "depth", "naive"),
-        ("sqrt", "depth", "sqrt (with stride search)"),
+        ("sqrt", "depth", "sqrt"),
     ):
         rows = depth_rows(table, strategy, experiment)
         ax.loglog(

@@ -16,8 +16,8 @@ CAPTIONS = {
     "peak_vs_depth": "Peak activation memory against depth n, log-log, with the "
     "fitted power law a n^b + c (solid) and the shape BIC picks (dotted).",
     "peak_vs_stride": "Peak against stride k at one depth, with n/k + k.",
-    "time_vs_depth": "Median step time against depth; the sqrt strategy includes its "
-    "per-step search for the best stride, the stride:k curve does not.",
+    "time_vs_depth": "Median step time against depth; stride:k with the sqrt stride "
+    "is the same plan as sqrt, timed interleaved with naive and a forward pass.",
     "trade_off": "Each stride at one depth as a point: step time against peak memory.",
     "timeline": "Live activation memory over the allocations and releases of one step.",
     "rss_vs_ledger": "Growth of resident memory (RSS) against the ledger's bytes, "
@@ -169,9 +169,8 @@ def markdown(table, result, figures, source, command, training=None):
         if ratio:
             lines += [
                 f"The sqrt strategy as run takes {ratio:.2f} times the naive step "
-                "(median, depths >= 256): on top of the recomputation it repeats "
-                "its search for the best stride on every step "
-                "(`engine.schedule.resolve_stride`).",
+                "(median, depths >= 256), timed in its own block rather than "
+                "interleaved with naive.",
                 "",
             ]
     lines += training_lines(training)

@@ -7,7 +7,7 @@ A sweep measures
   1024-layer step cheap), with ``forward_seconds``, one plain forward pass,
   for the time claim;
 * stride:k with k the stride sqrt picks, over the same depths: the same
-  plan as sqrt, timed without sqrt's per-step search for the best stride;
+  plan as sqrt, timed interleaved with a naive step and a forward pass;
 * stride:k over a grid of k at one depth;
 * a few wide configurations, each in a fresh process, where the resident
   set size (RSS) growth is compared with the ledger's bytes;

@@ -15,14 +15,15 @@ each 2 B d^2 flops.
 Usage: python scripts/perf_step.py [--depth 16] [--width 512] [--batch 256] [--rounds 15]
 """
 
-import argparse
 import ctypes
 import sys
 import time
 
 import numpy as np
 
+from analysis.cli import Parser, run
 from engine import MLP, Ledger, NullLedger, backprop, random_batch
+from engine.cli import positive_int
 
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
 
@@ -49,19 +50,14 @@ def timed(function):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--depth", type=int, default=16)
-    parser.add_argument("--width", type=int, default=512)
-    parser.add_argument("--batch", type=int, default=256)
-    parser.add_argument("--rounds", type=int, default=15)
+    parser = Parser(prog="perf_step.py", description=__doc__.splitlines()[0])
+    parser.add_argument("--depth", type=positive_int, default=16)
+    parser.add_argument("--width", type=positive_int, default=512)
+    parser.add_argument("--batch", type=positive_int, default=256)
+    parser.add_argument("--rounds", type=positive_int, default=15)
     parser.add_argument("--system-malloc", action="store_true",
                         help="leave glibc's trimming on (see retain_freed_memory)")
     args = parser.parse_args(argv)
-    for name in ("depth", "width", "batch", "rounds"):
-        if getattr(args, name) < 1:
-            print(f"perf_step: error: --{name} {getattr(args, name)} is invalid: "
-                  "it must be >= 1", file=sys.stderr)
-            return 2
     retained = False if args.system_malloc else retain_freed_memory()
 
     n, d, B = args.depth, args.width, args.batch
@@ -117,4 +113,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run(main))
