@@ -1,0 +1,7 @@
+import sys
+from pathlib import Path
+
+# The asv suites live in benchmarks/ at the repository root, beside engine/.
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
