@@ -1,0 +1,1 @@
+"""Reading and summarising what the harness and its asv suites recorded."""
