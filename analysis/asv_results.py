@@ -21,8 +21,16 @@ import pandas as pd
 
 RESULT_FORMAT = 2
 COLUMNS = [
-    "benchmark", "type", "params", "commit", "machine", "env", "date",
-    "value", "unit", "status",
+    "benchmark",
+    "type",
+    "params",
+    "commit",
+    "machine",
+    "env",
+    "date",
+    "value",
+    "unit",
+    "status",
 ]
 
 
@@ -61,7 +69,9 @@ def _read_json(path):
         with open(path) as f:
             return json.load(f)
     except FileNotFoundError:
-        raise ValueError(f"{path}: no such file; is this an asv results directory?")
+        raise ValueError(
+            f"{path}: no such file; is this an asv results directory?"
+        ) from None
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise ValueError(f"{path}: malformed JSON ({error})") from None
 
@@ -96,18 +106,20 @@ def _rows(path, data, benchmarks):
         if not isinstance(known, dict) or fields.get("version") != known.get("version"):
             continue
         for params, value in _combinations(path, name, fields, known):
-            rows.append({
-                "benchmark": name,
-                "type": known.get("type"),
-                "params": params,
-                "commit": commit,
-                "machine": machine,
-                "env": env,
-                "date": date,
-                "value": float(value) if _status(value) == "ok" else math.nan,
-                "unit": known.get("unit"),
-                "status": _status(value),
-            })
+            rows.append(
+                {
+                    "benchmark": name,
+                    "type": known.get("type"),
+                    "params": params,
+                    "commit": commit,
+                    "machine": machine,
+                    "env": env,
+                    "date": date,
+                    "value": float(value) if _status(value) == "ok" else math.nan,
+                    "unit": known.get("unit"),
+                    "status": _status(value),
+                }
+            )
     return rows
 
 

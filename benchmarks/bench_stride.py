@@ -22,7 +22,11 @@ class BackpropStep:
 
     def time_backprop_step(self, stride):
         engine.backprop(
-            self.model, self.inputs, self.targets, self.strategy, self.ledger,
+            self.model,
+            self.inputs,
+            self.targets,
+            self.strategy,
+            self.ledger,
             self.grads,
         )
 

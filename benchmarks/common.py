@@ -29,7 +29,7 @@ def sizes(depth, width=WIDTH):
     return [width] * (depth + 1)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def network(depth, width=WIDTH, batch=BATCH, dtype=DTYPE, seed=SEED):
     """(model, inputs, targets): the network and batch engine.measure_step builds.
 
@@ -108,7 +108,7 @@ TRAIN_WIDTH = 64
 TRAIN_BATCH = 64
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def digits():
     """scikit-learn's bundled 8 x 8 digits, split by the engine with the shared seed."""
     load_dataset = require("engine.data", "load_dataset")
@@ -122,6 +122,12 @@ def digits_trainer(strategy, depth=TRAIN_DEPTH, width=TRAIN_WIDTH, batch=TRAIN_B
     layer_sizes = [data.x_train.shape[1]] + [width] * (depth - 1) + [data.n_classes]
     model = engine.MLP(layer_sizes, "relu", "softmax", DTYPE, SEED)
     return trainer_class(
-        model, data, strategy, batch_size=batch, lr=0.01, momentum=0.9, l2=0.0,
+        model,
+        data,
+        strategy,
+        batch_size=batch,
+        lr=0.01,
+        momentum=0.9,
+        l2=0.0,
         seed=SEED,
     )

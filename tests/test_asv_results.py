@@ -99,10 +99,13 @@ def test_unparametrised_benchmark_is_one_row(tmp_path):
 def test_failed_entries_are_null(tmp_path):
     # One combination failed (null), and a benchmark that failed everywhere,
     # which asv stores as a single null instead of a list.
-    write_results(tmp_path, {
-        PEAK: peak_entry([65536, None, 131072, 65536]),
-        EPOCH: [None, [["'naive'", "'sqrt'"]], "1"],
-    })
+    write_results(
+        tmp_path,
+        {
+            PEAK: peak_entry([65536, None, 131072, 65536]),
+            EPOCH: [None, [["'naive'", "'sqrt'"]], "1"],
+        },
+    )
     frame = load_results(tmp_path).set_index("benchmark")
 
     peak = frame.loc[PEAK]
@@ -120,10 +123,13 @@ def test_skipped_entries_are_nan(tmp_path):
 
 
 def test_version_mismatch_is_left_out(tmp_path):
-    write_results(tmp_path, {
-        PEAK: peak_entry([1, 2, 3, 4], version="0"),
-        EPOCH: [[0.01, 0.02], [["'naive'", "'sqrt'"]], "1"],
-    })
+    write_results(
+        tmp_path,
+        {
+            PEAK: peak_entry([1, 2, 3, 4], version="0"),
+            EPOCH: [[0.01, 0.02], [["'naive'", "'sqrt'"]], "1"],
+        },
+    )
     frame = load_results(tmp_path)
     assert set(frame["benchmark"]) == {EPOCH}
 
@@ -140,7 +146,9 @@ def test_several_commits_and_machines(tmp_path):
     frame = load_results(tmp_path)
     assert len(frame) == 12
     assert frame.groupby(["commit", "machine"]).size().to_dict() == {
-        ("a" * 40, "box"): 4, ("a" * 40, "other"): 4, ("b" * 40, "box"): 4,
+        ("a" * 40, "box"): 4,
+        ("a" * 40, "other"): 4,
+        ("b" * 40, "box"): 4,
     }
 
 
