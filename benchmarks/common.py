@@ -48,7 +48,7 @@ def zero_grads(model):
 
 
 def measure(depth, strategy, width=WIDTH, batch=BATCH):
-    """One engine.measure_step on the shared network, checked against engine.predict.
+    """engine.measure_step on the network network() builds, checked against predict.
 
     Raises AssertionError when the ledger's peak activation bytes or layer
     forward evaluations differ from the prediction, so the benchmark fails
