@@ -3,9 +3,9 @@
 Every array that backprop keeps for later use is allocated through
 ``Ledger.empty`` and tagged with a kind. The ledger adds the array's bytes when
 it hands the array out and removes them when NumPy frees the buffer: a weak
-reference fires when the last reference to the array is gone, so an array
-that somebody still holds stays in the count however the code that made it
-thinks of it.
+reference's callback fires when the last reference to the array is gone (a
+view counts, since it holds its base), so an array that somebody still holds
+stays in the count whatever the code that made it meant.
 """
 
 import weakref
@@ -38,15 +38,21 @@ class Ledger:
         self.peak_bytes = 0
         self.forward_evals = 0
         self.timeline = [] if timeline else None
+        self._alive = {}  # id(weak reference) -> (weak reference, kind, bytes, label)
 
     def empty(self, shape, dtype, kind, label=""):
         """An uninitialised array whose bytes are counted under ``kind`` until freed."""
         if kind not in self.live:
             raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
         array = np.empty(shape, dtype)
+        ref = weakref.ref(array, self._release)
+        self._alive[id(ref)] = (ref, kind, array.nbytes, label)
         self._change(kind, array.nbytes, label, "+")
-        weakref.finalize(array, self._change, kind, -array.nbytes, label, "-")
         return array
+
+    def _release(self, ref):
+        _, kind, nbytes, label = self._alive.pop(id(ref))
+        self._change(kind, -nbytes, label, "-")
 
     def count_forward(self):
         self.forward_evals += 1

@@ -9,9 +9,8 @@ import time
 import numpy as np
 
 from engine.backprop import backprop, random_batch
-from engine.errors import EngineError
 from engine.ledger import Ledger
-from engine.memory import PeakRSS
+from engine.memory import PeakRSS, check_fits
 from engine.model import MLP
 from engine.schedule import check_positive, parse_strategy, predict
 
@@ -33,6 +32,10 @@ def measure_step(depth, width, batch, strategy, dtype="float32", activation="rel
     parsed = parse_strategy(strategy) if isinstance(strategy, str) else strategy
     sizes = [width] * (depth + 1)
     prediction = predict(sizes, batch, dtype, parsed)
+    itemsize = np.dtype(dtype).itemsize
+    parameters = depth * (width + 1) * width * itemsize
+    check_fits(3 * parameters + prediction.peak_activation_bytes + 4 * batch * width * itemsize,
+               f"an MLP of depth {depth}, width {width} and batch {batch}")
     model = MLP(sizes, activation, "identity", dtype, seed)
     inputs, targets = random_batch(sizes, batch, dtype, seed)
     grads = [np.full_like(p, 0) for p in model.parameters()]  # touched: not in the delta
@@ -76,9 +79,3 @@ def measure_step(depth, width, batch, strategy, dtype="float32", activation="rel
         result["timeline"] = ledger.timeline
     return result
 
-
-def check_finite(name, array):
-    """Raise EngineError if ``array`` holds a NaN or an infinity."""
-    if not np.all(np.isfinite(array)):
-        bad = int(np.size(array) - np.count_nonzero(np.isfinite(array)))
-        raise EngineError(f"{name} holds {bad} non-finite values: inputs must be finite")

@@ -12,6 +12,8 @@ import time
 
 import psutil
 
+from engine.errors import EngineError
+
 CLEAR_REFS = "/proc/self/clear_refs"
 STATUS = "/proc/self/status"
 
@@ -75,3 +77,11 @@ class PeakRSS:
     @property
     def delta_bytes(self):
         return self.peak_bytes - self.baseline_bytes
+
+
+def check_fits(nbytes, what):
+    """Raise EngineError when ``what`` needs more bytes than the machine has available."""
+    available = psutil.virtual_memory().available
+    if nbytes > available:
+        raise EngineError(f"{what} needs about {nbytes / 2**30:.1f} GiB but "
+                          f"{available / 2**30:.1f} GiB is available: make it smaller")

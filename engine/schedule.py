@@ -121,19 +121,25 @@ def resolve_stride(strategy, sizes, batch=1, dtype="float32"):
 
 
 def peaks_by_stride(sizes, batch, dtype):
-    """Peak activation bytes for every stride k = 1..n, in O(n) array work per k.
+    """Peak activation bytes for strides k = 1, 2, ..., in O(n) array work per k.
 
     The same quantity as ``walk(plan(n, k), ...)``, read off prefix sums: in
     the forward pass computing a_i holds the checkpoints below i - 1, a_{i-1}
     and a_i; recomputing the segment [c, e) holds the checkpoints up to c and
-    a_{c+1} .. a_{e-1}.
+    a_{c+1} .. a_{e-1}. The first segment alone recomputes min(k, n) - 1
+    activations, a bound that grows with k: the list stops at the first k
+    whose bound exceeds the best peak so far, as no larger stride can do
+    better (about 2 sqrt n strides for equal widths).
     """
     n = len(sizes) - 1
     nbytes = np.array(sizes, dtype=np.int64) * batch * np.dtype(dtype).itemsize
     nbytes[0] = 0  # the input belongs to the caller
     total = np.cumsum(nbytes)
-    peaks = np.empty(n, dtype=np.int64)
+    smallest = nbytes[1:].min()
+    peaks = []
     for k in range(1, n + 1):
+        if peaks and (k - 1) * smallest > min(peaks):
+            break
         starts = np.arange(0, n, k)  # a_0 and the checkpoints
         kept = np.zeros(n + 1, dtype=np.int64)
         kept[starts[1:]] = nbytes[starts[1:]]
@@ -142,8 +148,8 @@ def peaks_by_stride(sizes, batch, dtype):
         forward = below[1:] + nbytes[:-1] + nbytes[1:]
         ends = np.append(starts[1:], n)
         segment = kept_total[starts] + total[ends - 1] - total[starts]
-        peaks[k - 1] = max(forward.max(), segment.max())
-    return peaks
+        peaks.append(max(forward.max(), segment.max()))
+    return np.array(peaks)
 
 
 def walk(ops, sizes, batch, dtype):
