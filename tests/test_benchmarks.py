@@ -150,3 +150,17 @@ def test_asv_dry_run_runs_every_benchmark(tmp_path):
         assert not skips, output
     else:
         assert all("engine.train" in line for line in skips), output
+
+
+def test_asv_check_finds_no_problems():
+    check = subprocess.run(
+        [sys.executable, "-m", "asv", "check", "--python=same"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    output = check.stdout + check.stderr
+    assert check.returncode == 0, output
+    assert "No problems found" in output, output
