@@ -1,6 +1,7 @@
 """The asv suites: their figures against engine.predict, and one asv dry run."""
 
 import importlib.util
+import json
 import os
 import re
 import subprocess
@@ -112,10 +113,27 @@ def test_training_epoch_runs_or_skips_with_reason():
 STATUS_LINE = re.compile(r"^\[\s*[\d.]+%\] ··· (\S+\.\S+)\s+(ok|failed|n/a)$")
 
 
+def private_config(tmp_path):
+    """asv.conf.json with every folder asv writes moved under tmp_path."""
+    config = json.loads((ROOT / "asv.conf.json").read_text())
+    config.update(
+        repo=str(ROOT),
+        benchmark_dir=str(ROOT / "benchmarks"),
+        results_dir=str(tmp_path / "results"),
+        html_dir=str(tmp_path / "html"),
+        env_dir=str(tmp_path / "env"),
+    )
+    path = tmp_path / "asv.conf.json"
+    path.write_text(json.dumps(config))
+    return str(path)
+
+
 def test_asv_dry_run_runs_every_benchmark(tmp_path):
-    # asv keeps machine information in $HOME; a private one leaves the user's alone.
+    # asv keeps machine information in $HOME and writes benchmarks.json to its
+    # results folder: private ones leave the user's and the checkout's alone.
     env = {**os.environ, "HOME": str(tmp_path)}
     asv = [sys.executable, "-m", "asv"]
+    config = ["--config", private_config(tmp_path)]
     subprocess.run(
         [*asv, "machine", "--yes"],
         cwd=ROOT,
@@ -125,7 +143,7 @@ def test_asv_dry_run_runs_every_benchmark(tmp_path):
         timeout=60,
     )
     run = subprocess.run(
-        [*asv, "run", "--python=same", "--quick", "--dry-run", "--show-stderr"],
+        [*asv, "run", *config, "--python=same", "--quick", "--dry-run", "--show-stderr"],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -152,9 +170,10 @@ def test_asv_dry_run_runs_every_benchmark(tmp_path):
         assert all("engine.train" in line for line in skips), output
 
 
-def test_asv_check_finds_no_problems():
+def test_asv_check_finds_no_problems(tmp_path):
     check = subprocess.run(
-        [sys.executable, "-m", "asv", "check", "--python=same"],
+        [sys.executable, "-m", "asv", "check", "--config", private_config(tmp_path),
+         "--python=same"],
         cwd=ROOT,
         capture_output=True,
         text=True,
