@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from engine.errors import EngineError
+
 RESULT_FORMAT = 2
 COLUMNS = [
     "benchmark",
@@ -45,7 +47,7 @@ def load_results(results_dir):
     differs from benchmarks.json, or whose benchmark it no longer lists, are
     left out: they measured code that has since changed.
 
-    Raises ValueError naming the file when a file is missing or malformed.
+    Raises EngineError (a ValueError) naming the file when a file is missing or malformed.
     """
     root = Path(results_dir)
     benchmarks = _read_json(root / "benchmarks.json")
@@ -69,19 +71,19 @@ def _read_json(path):
         with open(path) as f:
             return json.load(f)
     except FileNotFoundError:
-        raise ValueError(
+        raise EngineError(
             f"{path}: no such file; is this an asv results directory?"
         ) from None
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise ValueError(f"{path}: malformed JSON ({error})") from None
+        raise EngineError(f"{path}: malformed JSON ({error})") from None
 
 
 def _rows(path, data, benchmarks):
     """The rows of one result file, checked against its documented layout."""
     if not isinstance(data, dict):
-        raise ValueError(f"{path}: malformed result file: the top is not an object")
+        raise EngineError(f"{path}: malformed result file: the top is not an object")
     if data.get("version") != RESULT_FORMAT:
-        raise ValueError(
+        raise EngineError(
             f"{path}: result format version {data.get('version')!r} is unsupported: "
             f"this loader reads asv's version {RESULT_FORMAT} (asv 0.5 and 0.6)"
         )
@@ -93,12 +95,12 @@ def _rows(path, data, benchmarks):
         columns = list(data["result_columns"])
         results = dict(data["results"])
     except (KeyError, TypeError, ValueError) as error:
-        raise ValueError(f"{path}: malformed result file: missing {error}") from None
+        raise EngineError(f"{path}: malformed result file: missing {error}") from None
 
     rows = []
     for name, entry in results.items():
         if not isinstance(entry, list):
-            raise ValueError(
+            raise EngineError(
                 f"{path}: malformed entry for {name}: {entry!r} is not a list"
             )
         fields = dict(zip(columns, entry))
@@ -128,7 +130,7 @@ def _combinations(path, name, fields, known):
     names = known.get("param_names", [])
     grid = fields.get("params") or []
     if len(grid) != len(names):
-        raise ValueError(
+        raise EngineError(
             f"{path}: malformed entry for {name}: {len(grid)} parameter lists "
             f"for the {len(names)} names {names}"
         )
@@ -139,7 +141,7 @@ def _combinations(path, name, fields, known):
     if values is None:  # asv stores "failed everywhere" as one null
         values = [None] * len(combos)
     if not isinstance(values, list) or len(values) != len(combos):
-        raise ValueError(
+        raise EngineError(
             f"{path}: malformed entry for {name}: {values!r} is not a list of "
             f"{len(combos)} values, one per parameter combination"
         )

@@ -13,8 +13,6 @@ the time claim) and the provenance columns ``hostname``, ``cpu``,
 A table can also be built from asv results through ``analysis.asv_results``.
 """
 
-import ast
-
 import numpy as np
 import pandas as pd
 
@@ -118,88 +116,77 @@ def provenance(frame):
 
 # ---- asv results -------------------------------------------------------------
 
-ASV_VALUES = {"bytes": "peak_activation_bytes", "seconds": "step_seconds"}
+# The network every asv suite measures (benchmarks/common.py): asv records only
+# the benchmark parameters, so the fixed sizes are restated here and a test
+# holds the two equal.
+ASV_WIDTH, ASV_BATCH, ASV_DTYPE, ASV_STRIDE_DEPTH = 64, 64, "float32", 64
+ASV_COLUMNS = {
+    "ActivationMemory.track_peak_activation_bytes": "peak_activation_bytes",
+    "Recomputation.track_forward_layer_evals": "forward_layer_evals",
+    "BackpropStep.time_backprop_step": "step_seconds",
+}
 
 
-def from_asv(results_dir):
-    """A sweep table from asv results, read by ``analysis.asv_results.load_results``.
+def from_asv(results_dir, commit=None):
+    """A sweep table from the asv suites' results for one commit (the newest by default).
 
-    Assumes each benchmark is parameterised by depth, width, batch and
-    strategy (params a dict or its repr) and reports bytes (the ledger's peak
-    activation bytes) or seconds (one step). Forward evaluations are not in
-    asv results, so they come from the schedule (``engine.predict``).
+    bench_depth rows become the ``depth`` experiment (naive and sqrt over n);
+    bench_stride rows the ``stride`` experiment at n = 64. Peaks, forward
+    evaluations and step times are asv's stored figures; the timing-only
+    experiments of a sweep (forward pass, interleaved sqrt plan, RSS) are not
+    in asv results, so the claims that need them come out inconclusive.
     """
-    try:
-        from analysis.asv_results import load_results
-    except ImportError:
-        raise EngineError(
-            "reading asv results needs analysis/asv_results.py, which is not on "
-            "this branch yet: regenerate from a sweep table (--table) instead"
-        ) from None
+    from analysis.asv_results import load_results
+
     results = load_results(results_dir)
-    if "status" in results.columns:
-        results = results[
-            results["status"].astype(str).str.lower().isin(["ok", "success"])
-        ]
+    results = results[results["status"] == "ok"]
     if results.empty:
-        raise EngineError(
-            f"asv results in {str(results_dir)!r} hold no successful measurement"
-        )
+        raise EngineError(f"asv results in {str(results_dir)!r} hold no successful "
+                          "measurement: run asv run first")
+    if commit is None:
+        commit = results.sort_values("date")["commit"].iloc[-1]
+    results = results[results["commit"].astype(str).str.startswith(str(commit))]
+    if results.empty:
+        raise EngineError(f"asv results in {str(results_dir)!r} have no commit "
+                          f"{commit!r}")
+
     rows = {}
     for record in results.to_dict("records"):
-        params = _params(record["params"])
-        column = ASV_VALUES.get(str(record["unit"]).lower())
-        if column is None or not {"depth", "width", "batch", "strategy"} <= set(params):
+        suite, _, name = record["benchmark"].partition(".")
+        column = ASV_COLUMNS.get(name)
+        if column is None or suite not in ("bench_depth", "bench_stride"):
             continue
-        key = (
-            int(params["depth"]),
-            int(params["width"]),
-            int(params["batch"]),
-            str(params["strategy"]),
-            str(params.get("dtype", "float32")),
-            str(record.get("commit")),
-            str(record.get("machine")),
-        )
-        rows.setdefault(key, {})[column] = float(record["value"])
+        if suite == "bench_depth":
+            key = ("depth", int(record["depth"]), str(record["strategy"]))
+        else:
+            key = ("stride", ASV_STRIDE_DEPTH, f"stride:{int(record['stride'])}")
+        row = rows.setdefault(key, {"machine": record["machine"], "commit": commit})
+        row[column] = float(record["value"])
     if not rows:
-        raise EngineError(
-            f"asv results in {str(results_dir)!r} have no benchmark with "
-            "depth, width, batch and strategy parameters in bytes or seconds"
-        )
+        raise EngineError(f"asv results in {str(results_dir)!r} hold no bench_depth "
+                          "or bench_stride figures")
     return check_table(_asv_frame(rows), f"asv results in {str(results_dir)!r}")
-
-
-def _params(value):
-    if isinstance(value, dict):
-        return value
-    try:
-        parsed = ast.literal_eval(str(value))
-    except (ValueError, SyntaxError):
-        return {}
-    return parsed if isinstance(parsed, dict) else {}
 
 
 def _asv_frame(rows):
     from engine import predict
 
     records = []
-    for (depth, width, batch, strategy, dtype, commit, machine), values in rows.items():
-        prediction = predict([width] * (depth + 1), batch, dtype, strategy)
-        records.append(
-            {
-                "experiment": "depth" if strategy in ("naive", "sqrt") else "stride",
-                "depth": depth,
-                "width": width,
-                "batch": batch,
-                "dtype": dtype,
-                "strategy": strategy,
-                "stride": prediction.stride,
-                "unit_bytes": width * batch * np.dtype(dtype).itemsize,
-                "peak_activation_bytes": values.get("peak_activation_bytes", np.nan),
-                "forward_layer_evals": prediction.forward_layer_evals,
-                "step_seconds": values.get("step_seconds", np.nan),
-                "commit": commit,
-                "hostname": machine,
-            }
-        )
+    for (experiment, depth, strategy), values in rows.items():
+        sizes = [ASV_WIDTH] * (depth + 1)
+        records.append({
+            "experiment": experiment,
+            "depth": depth,
+            "width": ASV_WIDTH,
+            "batch": ASV_BATCH,
+            "dtype": ASV_DTYPE,
+            "strategy": strategy,
+            "stride": predict(sizes, ASV_BATCH, ASV_DTYPE, strategy).stride,
+            "unit_bytes": ASV_WIDTH * ASV_BATCH * np.dtype(ASV_DTYPE).itemsize,
+            "peak_activation_bytes": values.get("peak_activation_bytes", np.nan),
+            "forward_layer_evals": values.get("forward_layer_evals", np.nan),
+            "step_seconds": values.get("step_seconds", np.nan),
+            "commit": values["commit"],
+            "hostname": values["machine"],
+        })
     return pd.DataFrame.from_records(records)
