@@ -133,8 +133,8 @@ def markdown(table, result, figures, source, command, training=None):
         f"{fit.COEFFICIENT_TOLERANCE:.0%}; at least {fit.MIN_DEPTHS} depths over a "
         "factor "
         f"{fit.MIN_SPAN}; power-law R^2 >= {fit.MIN_R2}; interval half-width <= "
-        f"{fit.MAX_HALF_WIDTH}; stride peaks within {fit.STRIDE_TOLERANCE:.0%} of "
-        "n/k + k; "
+        f"{fit.MAX_HALF_WIDTH}; coefficients of n/k and k within "
+        f"{fit.STRIDE_TOLERANCE:.0%} of 1; "
         f"time ratio within {fit.TIME_TOLERANCE:.0%} of the prediction at depths >= "
         f"{fit.TIME_MIN_DEPTH}.",
         "",
@@ -226,7 +226,8 @@ def load_timelines(path):
     return stored
 
 
-def regenerate(out, table_path=None, asv_dir=None, training=None, command=None):
+def regenerate(out, table_path=None, asv_dir=None, training=None, command=None,
+               commit=None):
     """Fit, figures and report from a saved table or asv results; no benchmark runs.
 
     Returns the paths written: fit.json and claims.csv under <out>/fit, the
@@ -239,7 +240,8 @@ def regenerate(out, table_path=None, asv_dir=None, training=None, command=None):
 
     out = Path(out)
     if asv_dir is not None:
-        table, source = from_asv(asv_dir), f"asv results in {asv_dir}"
+        table = from_asv(asv_dir, commit)
+        source = f"asv results in {asv_dir}, commit {table['commit'].iloc[0]}"
     else:
         table_path = Path(table_path or out / "sweep" / "sweep.csv")
         table, source = load_table(table_path), f"sweep table {table_path}"
@@ -252,7 +254,7 @@ def regenerate(out, table_path=None, asv_dir=None, training=None, command=None):
     result = fit.fit_table(table)
     if command is None:
         command = f"python scripts/report.py --out {out}" + (
-            f" --asv {asv_dir}"
+            f" --asv {asv_dir} --commit {table['commit'].iloc[0]}"
             if asv_dir is not None
             else f" --table {table_path}"
             if table_path != out / "sweep" / "sweep.csv"

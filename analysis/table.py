@@ -173,7 +173,7 @@ def _asv_frame(rows):
 
     records = []
     for (experiment, depth, strategy), values in rows.items():
-        sizes = [ASV_WIDTH] * (depth + 1)
+        prediction = predict([ASV_WIDTH] * (depth + 1), ASV_BATCH, ASV_DTYPE, strategy)
         records.append({
             "experiment": experiment,
             "depth": depth,
@@ -181,10 +181,12 @@ def _asv_frame(rows):
             "batch": ASV_BATCH,
             "dtype": ASV_DTYPE,
             "strategy": strategy,
-            "stride": predict(sizes, ASV_BATCH, ASV_DTYPE, strategy).stride,
+            "stride": prediction.stride,
             "unit_bytes": ASV_WIDTH * ASV_BATCH * np.dtype(ASV_DTYPE).itemsize,
             "peak_activation_bytes": values.get("peak_activation_bytes", np.nan),
+            "predicted_peak_activation_bytes": prediction.peak_activation_bytes,
             "forward_layer_evals": values.get("forward_layer_evals", np.nan),
+            "predicted_forward_layer_evals": prediction.forward_layer_evals,
             "step_seconds": values.get("step_seconds", np.nan),
             "commit": values["commit"],
             "hostname": values["machine"],

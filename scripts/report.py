@@ -18,8 +18,12 @@ def main(argv=None):
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--table", help="sweep CSV (default <out>/sweep/sweep.csv)")
     source.add_argument("--asv", metavar="DIR", help="asv results folder instead")
+    parser.add_argument("--commit", help="with --asv: the commit to report "
+                        "(a hash prefix; default the newest)")
     args = parser.parse_args(argv)
-    result, written = regenerate(args.out, args.table, args.asv)
+    if args.commit and not args.asv:
+        parser.error("--commit goes with --asv")
+    result, written = regenerate(args.out, args.table, args.asv, commit=args.commit)
     for claim in result["claims"]:
         print(f"{claim['verdict']:>12}  {claim['claim']}")
     for path in written:

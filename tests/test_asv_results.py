@@ -187,3 +187,41 @@ def test_unsupported_format_version_names_the_file(tmp_path):
 def test_missing_benchmarks_json_is_a_value_error(tmp_path):
     with pytest.raises(ValueError, match="benchmarks.json: no such file"):
         load_results(tmp_path)
+
+
+def test_from_asv_builds_a_sweep_table_with_predictions(tmp_path):
+    from analysis.table import from_asv
+
+    # the three per-step figures of bench_depth, depth 4 and 8, naive then sqrt
+    names = {
+        "ActivationMemory.track_peak_activation_bytes": ("track", "bytes",
+                                                          [65536, 32768, 131072, 65536]),
+        "Recomputation.track_forward_layer_evals": ("track", "evaluations", [4, 6, 8, 13]),
+        "BackpropStep.time_backprop_step": ("time", "seconds", [1e-4, 2e-4, 2e-4, 3e-4]),
+    }
+    results = {}
+    path = write_results(tmp_path, {})
+    benchmarks = {"version": 2}
+    for name, (kind, unit, values) in names.items():
+        full = f"bench_depth.{name}"
+        benchmarks[full] = {**BENCHMARKS[PEAK], "name": full, "type": kind, "unit": unit}
+        results[full] = peak_entry(values)
+    (tmp_path / "benchmarks.json").write_text(json.dumps(benchmarks))
+    data = json.loads(path.read_text())
+    path.write_text(json.dumps({**data, "results": results}))
+
+    table = from_asv(tmp_path).set_index(["depth", "strategy"])
+    assert table.loc[(8, "naive"), "peak_activation_bytes"] == 131072
+    assert table.loc[(8, "naive"), "predicted_peak_activation_bytes"] == 131072
+    assert table.loc[(8, "sqrt"), "forward_layer_evals"] == 13
+    assert table.loc[(8, "sqrt"), "predicted_forward_layer_evals"] == 13
+    assert table.loc[(4, "sqrt"), "step_seconds"] == 2e-4
+    assert set(table["experiment"]) == {"depth"}
+
+
+def test_from_asv_restates_the_suites_network():
+    from analysis import table
+    from benchmarks import common
+
+    assert (table.ASV_WIDTH, table.ASV_BATCH, table.ASV_DTYPE, table.ASV_STRIDE_DEPTH) == (
+        common.WIDTH, common.BATCH, common.DTYPE, common.STRIDE_DEPTH)

@@ -95,7 +95,7 @@ def test_bad_argument_is_one_line(tmp_path):
     assert done.stderr.count("\n") == 1
 
 
-def test_asv_without_loader_is_a_clear_error(tmp_path):
+def test_asv_folder_without_results_is_a_clear_error(tmp_path):
     done = script("report.py", "--out", tmp_path, "--asv", tmp_path)
     assert done.returncode == 2
     assert "asv" in done.stderr and len(done.stderr.strip().splitlines()) == 1
