@@ -8,7 +8,8 @@ in an order that rotates, so that a noisy neighbour slows them all alike:
     ledger overhead    = naive step time with the ledger / without it (NullLedger)
 
 The matmul rate is taken on the layer's own product, (B x d) @ (d x d), the
-operation that dominates a step. A step of n layers performs 3n - 1 such
+operation that dominates a step, with all of the BLAS library's threads and
+then with one, side by side. A step of n layers performs 3n - 1 such
 products (forward, weight gradient, and input gradient except for layer 1),
 each 2 B d^2 flops.
 
@@ -20,6 +21,7 @@ import sys
 import time
 
 import numpy as np
+from threadpoolctl import threadpool_info, threadpool_limits
 
 from analysis.cli import Parser, run
 from engine import MLP, Ledger, NullLedger, backprop, random_batch
@@ -49,6 +51,50 @@ def timed(function):
     return time.perf_counter() - start
 
 
+def measure(model, inputs, targets, rounds):
+    """Best time of each variant over ``rounds`` rounds, the order rotating each round."""
+    n, (B, d) = model.depth, inputs.shape
+    grads = [np.full_like(p, 0) for p in model.parameters()]
+    w, out = model.weights[0], np.empty((B, d), np.float32)
+    products = 3 * n - 1  # one product is short: time as many as a step holds
+
+    variants = {
+        "matmul": lambda: [np.matmul(inputs, w, out=out) for _ in range(products)],
+        "naive": lambda: backprop(model, inputs, targets, "naive", Ledger(), grads),
+        "naive, no ledger": lambda: backprop(model, inputs, targets, "naive",
+                                             NullLedger(), grads),
+        "sqrt": lambda: backprop(model, inputs, targets, "sqrt", Ledger(), grads),
+    }
+    for function in variants.values():  # warm-up, dropped: threads start, pages touched
+        function()
+
+    times = {name: [] for name in variants}
+    names = list(variants)
+    for round_ in range(rounds):
+        for name in names[round_ % 4:] + names[:round_ % 4]:
+            times[name].append(timed(variants[name]))
+    best = {name: min(values) for name, values in times.items()}
+    best["matmul"] /= products
+    return best
+
+
+def report(best, n, d, B, threads):
+    flops = 2 * B * d * d
+    matmul_rate = flops / best["matmul"]
+    step_rate = flops * (3 * n - 1) / best["naive"]
+    print(f"{threads} BLAS thread(s):")
+    for name, value in best.items():
+        print(f"  {name:18} {value * 1e3:9.3f} ms")
+    print(f"  float32 matmul {matmul_rate / 1e9:6.1f} GFLOP/s, "
+          f"naive step {step_rate / 1e9:6.1f} GFLOP/s")
+    print(f"  matmul efficiency of the naive step  {step_rate / matmul_rate:6.3f}"
+          "  (target >= 0.80)")
+    print(f"  sqrt step / naive step               {best['sqrt'] / best['naive']:6.3f}"
+          "  (target <= 1.35)")
+    print(f"  ledger / no ledger                   "
+          f"{best['naive'] / best['naive, no ledger']:6.3f}  (target <= 1.03)")
+
+
 def main(argv=None):
     parser = Parser(prog="perf_step.py", description=__doc__.splitlines()[0])
     parser.add_argument("--depth", type=positive_int, default=16)
@@ -64,51 +110,16 @@ def main(argv=None):
     sizes = [d] * (n + 1)
     model = MLP(sizes, "relu", "identity", "float32", seed=0)
     inputs, targets = random_batch(sizes, B, "float32", seed=0)
-    grads = [np.full_like(p, 0) for p in model.parameters()]
-    a = np.asarray(inputs)
-    w = model.weights[0]
-    out = np.empty((B, d), np.float32)
+    print(f"MLP depth {n}, width {d}, batch {B}, float32, relu; best of {args.rounds} "
+          f"rounds; glibc {'keeps freed memory' if retained else 'default trimming'}")
 
-    variants = {
-        "matmul": lambda: np.matmul(a, w, out=out),
-        "naive": lambda: backprop(model, inputs, targets, "naive", Ledger(), grads),
-        "naive, no ledger": lambda: backprop(model, inputs, targets, "naive",
-                                             NullLedger(), grads),
-        "sqrt": lambda: backprop(model, inputs, targets, "sqrt", Ledger(), grads),
-    }
-    # warm-up: BLAS threads start, pages get touched; dropped
-    for function in variants.values():
-        function()
-
-    times = {name: [] for name in variants}
-    names = list(variants)
-    for round_ in range(args.rounds):
-        # rotate the order, so no variant always follows the same one
-        for name in names[round_ % 4:] + names[:round_ % 4]:
-            function = variants[name]
-            if name == "matmul":  # one product is short: time a batch of them
-                times[name].append(timed(lambda: [function() for _ in range(3 * n - 1)])
-                                   / (3 * n - 1))
-            else:
-                times[name].append(timed(function))
-    best = {name: min(values) for name, values in times.items()}
-
-    flops = 2 * B * d * d
-    matmul_rate = flops / best["matmul"]
-    step_rate = flops * (3 * n - 1) / best["naive"]
-    print(f"MLP depth {n}, width {d}, batch {B}, float32, relu; "
-          f"best of {args.rounds} interleaved rounds; glibc "
-          f"{'keeps freed memory' if retained else 'default trimming'}")
-    for name, value in best.items():
-        print(f"  {name:18} {value * 1e3:9.3f} ms")
-    print(f"  float32 matmul rate {matmul_rate / 1e9:7.1f} GFLOP/s, "
-          f"naive step {step_rate / 1e9:7.1f} GFLOP/s")
-    print(f"matmul efficiency of the naive step  {step_rate / matmul_rate:6.3f}  "
-          "(target >= 0.80)")
-    print(f"sqrt step / naive step               {best['sqrt'] / best['naive']:6.3f}  "
-          "(target <= 1.35)")
-    print(f"ledger / no ledger                   "
-          f"{best['naive'] / best['naive, no ledger']:6.3f}  (target <= 1.03)")
+    # all BLAS threads, then one: NumPy's elementwise work between the
+    # products runs on one core either way
+    default = max(info["num_threads"] for info in threadpool_info()
+                  if info["user_api"] == "blas")
+    for threads in sorted({default, 1}, reverse=True):
+        with threadpool_limits(threads, user_api="blas"):
+            report(measure(model, inputs, targets, args.rounds), n, d, B, threads)
     return 0
 
 
