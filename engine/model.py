@@ -49,8 +49,8 @@ class MLP:
         rng = np.random.default_rng(seed)
         self.weights, self.biases = [], []
         for fan_in, fan_out in zip(self.sizes[:-1], self.sizes[1:]):
-            scale = np.sqrt(gain2 / fan_in)
-            self.weights.append((rng.standard_normal((fan_in, fan_out)) * scale).astype(self.dtype))
+            weight = rng.standard_normal((fan_in, fan_out)) * np.sqrt(gain2 / fan_in)
+            self.weights.append(weight.astype(self.dtype))
             self.biases.append(np.zeros(fan_out, self.dtype))
         if activation == "sigmoid":
             for w, b in zip(self.weights[1:], self.biases[1:]):
