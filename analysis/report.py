@@ -108,6 +108,18 @@ def training_lines(training):
     ]
 
 
+def left_out(result):
+    """A line naming the claims this table cannot judge, or nothing."""
+    missing = [what for key, what in (("time", "the time claim (it needs forward-pass "
+                                               "times)"),
+                                      ("rss", "the RSS check (it needs fresh-process "
+                                              "RSS)"))
+               if key not in result["details"]]
+    if not missing:
+        return []
+    return [f"Left out, as this table cannot judge them: {' and '.join(missing)}.", ""]
+
+
 def markdown(table, result, figures, source, command, training=None):
     """The report's Markdown text."""
     claims = result["claims"]
@@ -125,6 +137,7 @@ def markdown(table, result, figures, source, command, training=None):
         f"{verdicts.count('rejected')} rejected, {verdicts.count('inconclusive')} "
         f"inconclusive, out of {len(claims)}.",
         "",
+        *left_out(result),
         "## Claims",
         "",
         *claims_table(claims),
@@ -142,7 +155,10 @@ def markdown(table, result, figures, source, command, training=None):
         "",
     ]
     for name, path in figures.items():
-        lines += [f"![{name}]({path})", "", CAPTIONS.get(name, ""), ""]
+        caption = CAPTIONS.get(name, "")
+        if name == "time_vs_depth" and not (table["experiment"] == "sqrt_plan").any():
+            caption = "Median step time against depth."
+        lines += [f"![{name}]({path})", "", caption, ""]
     fits = result["fits"]
     lines += [
         "## Fits of peak against depth",

@@ -64,7 +64,7 @@ class Grid:
 GRIDS = {
     "default": Grid(),
     "quick": Grid(
-        depths=tuple(round(2 ** (e / 2)) for e in range(6, 21)),  # 8 .. 1024
+        depths=tuple(2**e for e in range(3, 12)),  # 8 .. 2048
         repeats=3,
         paired_repeats=5,
         stride_depth=256,

@@ -134,7 +134,9 @@ def from_asv(results_dir, commit=None):
     bench_stride rows the ``stride`` experiment at n = 64. Peaks, forward
     evaluations and step times are asv's stored figures; the timing-only
     experiments of a sweep (forward pass, interleaved sqrt plan, RSS) are not
-    in asv results, so the claims that need them come out inconclusive.
+    in asv results, so the claims that need them are left out. Raises
+    EngineError unless ``commit`` names exactly one commit measured on one
+    machine and environment.
     """
     from analysis.asv_results import load_results
 
@@ -143,12 +145,21 @@ def from_asv(results_dir, commit=None):
     if results.empty:
         raise EngineError(f"asv results in {str(results_dir)!r} hold no successful "
                           "measurement: run asv run first")
+    where = f"asv results in {str(results_dir)!r}"
     if commit is None:
         commit = results.sort_values("date")["commit"].iloc[-1]
-    results = results[results["commit"].astype(str).str.startswith(str(commit))]
-    if results.empty:
-        raise EngineError(f"asv results in {str(results_dir)!r} have no commit "
-                          f"{commit!r}")
+    matches = sorted({c for c in results["commit"].astype(str) if c.startswith(commit)})
+    if not commit or len(matches) != 1:
+        found = f"{len(matches)} commits" if matches and commit else "no commit"
+        raise EngineError(f"{where} have {found} starting with {commit!r}: give a "
+                          "hash prefix that names exactly one benchmarked commit")
+    commit = matches[0]
+    results = results[results["commit"] == commit]
+    runs = sorted(set(zip(results["machine"], results["env"])))
+    if len(runs) > 1:
+        names = ", ".join(f"{machine}/{env}" for machine, env in runs)
+        raise EngineError(f"{where} hold commit {commit[:8]} from {len(runs)} machines "
+                          f"or environments ({names}): point --asv at a copy with one")
 
     rows = {}
     for record in results.to_dict("records"):

@@ -18,7 +18,7 @@ BATCH = 64
 DTYPE = "float32"
 SEED = 0
 
-DEPTHS = [4, 8, 16, 32, 64, 128, 256]
+DEPTHS = [4, 8, 16, 32, 64, 128, 256, 512, 1024]
 STRATEGIES = ["naive", "sqrt"]
 STRIDE_DEPTH = 64
 STRIDES = [1, 2, 4, 8, 16, 32, 64]

@@ -225,3 +225,28 @@ def test_from_asv_restates_the_suites_network():
 
     assert (table.ASV_WIDTH, table.ASV_BATCH, table.ASV_DTYPE, table.ASV_STRIDE_DEPTH) == (
         common.WIDTH, common.BATCH, common.DTYPE, common.STRIDE_DEPTH)
+
+
+def test_from_asv_refuses_a_prefix_that_names_no_single_commit(tmp_path):
+    from analysis.table import from_asv
+    from engine.errors import EngineError
+
+    write_results(tmp_path, {PEAK: peak_entry([65536, 32768, 131072, 65536])},
+                  commit="ab" + "0" * 38)
+    write_results(tmp_path, {PEAK: peak_entry([65536, 32768, 131072, 65536])},
+                  commit="ac" + "0" * 38)
+    with pytest.raises(EngineError, match="2 commits starting with 'a'"):
+        from_asv(tmp_path, "a")
+    with pytest.raises(EngineError, match="no commit starting with ''"):
+        from_asv(tmp_path, "")
+
+
+def test_from_asv_refuses_one_commit_from_two_machines(tmp_path):
+    from analysis.table import from_asv
+    from engine.errors import EngineError
+
+    for machine in ("box", "other"):
+        write_results(tmp_path, {PEAK: peak_entry([65536, 32768, 131072, 65536])},
+                      machine=machine)
+    with pytest.raises(EngineError, match="from 2 machines"):
+        from_asv(tmp_path)

@@ -5,11 +5,12 @@ import pandas as pd
 import pytest
 
 from analysis import fit
+from analysis.sweep import Grid
 from engine import predict
 from engine.schedule import plan, walk
 
 WIDTH, BATCH, UNIT = 32, 32, 32 * 32 * 4
-DEPTHS = np.array([8, 11, 16, 23, 32, 45, 64, 91, 128, 181, 256, 362, 512, 724, 1024])
+DEPTHS = np.array(Grid().depths)  # the sweep's grid, 8 .. 2048
 
 
 def peaks(strategy, depths=DEPTHS):
