@@ -13,7 +13,7 @@ import numpy as np
 from engine.data import DATASETS, load_dataset
 from engine.errors import EngineError
 from engine.measure import measure_step
-from engine.memory import PeakRSS, check_fits
+from engine.memory import PeakRSS, check_fits, step_bytes
 from engine.model import ACTIVATIONS, MLP
 from engine.schedule import DTYPES, parse_strategy, predict
 from engine.train import Trainer, fingerprint
@@ -28,15 +28,16 @@ class Parser(argparse.ArgumentParser):
         raise EngineError(message)
 
 
-def int_at_least(minimum):
-    """An argparse type: an integer >= ``minimum``."""
+def int_at_least(minimum, maximum=None):
+    """An argparse type: an integer >= ``minimum`` (and <= ``maximum`` if given)."""
     def parse(text):
         try:
             value = int(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"{value} is invalid: it must be >= {minimum}")
+        if value < minimum or (maximum is not None and value > maximum):
+            rule = f">= {minimum}" if maximum is None else f"in {minimum}..{maximum}"
+            raise argparse.ArgumentTypeError(f"{value} is invalid: it must be {rule}")
         return value
 
     return parse
@@ -82,7 +83,7 @@ def build_parser():
     train.add_argument("--lr", type=float, default=0.05)
     train.add_argument("--momentum", type=float, default=0.9)
     train.add_argument("--l2", type=float, default=1e-4)
-    train.add_argument("--seed", type=int_at_least(0), default=0)
+    train.add_argument("--seed", type=int_at_least(0, 2**32 - 1), default=0)
     train.add_argument("--dtype", default="float32", choices=DTYPES)
     train.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -139,12 +140,20 @@ def run_measure(args):
 
 
 def run_train(args):
+    if args.data_path is not None and args.dataset != "mnist":
+        raise EngineError(f"--data-path {args.data_path!r} goes with --dataset mnist only; "
+                          f"{args.dataset} is bundled")
+    repeated = sorted({s for s in args.strategy if args.strategy.count(s) > 1})
+    if repeated:
+        raise EngineError(f"--strategy names {', '.join(repeated)} more than once: "
+                          "give each strategy once")
     data = load_dataset(args.dataset, args.data_path, args.dtype, args.seed)
     layer_sizes = args.sizes or [data.n_features, 128, 128, data.n_outputs]
     output = "softmax" if data.task == "classification" else "identity"
-    itemsize = np.dtype(args.dtype).itemsize
-    parameters = sum((a + 1) * b for a, b in zip(layer_sizes, layer_sizes[1:])) * itemsize
-    check_fits(4 * parameters + args.batch_size * sum(layer_sizes) * itemsize * 2,
+    parameters = sum((a + 1) * b for a, b in zip(layer_sizes, layer_sizes[1:]))
+    check_fits(step_bytes(len(layer_sizes) - 1, parameters,
+                          args.batch_size * sum(layer_sizes[1:]),
+                          np.dtype(args.dtype).itemsize, parameter_copies=5),
                f"an MLP of sizes {layer_sizes}")
     metric = "acc" if data.task == "classification" else "mse"
     if data.baseline_mse is not None:

@@ -7,8 +7,10 @@ four IDX ``.gz`` files; nothing is ever unpickled.
 """
 
 import gzip
+import math
 import os
 import struct
+import zipfile
 from dataclasses import dataclass
 
 import numpy as np
@@ -112,8 +114,15 @@ def classification(name, x_train, y_train, x_test, y_test, n_classes, dtype):
                    n_classes=n_classes)
 
 
+def _check_real(what, x):
+    if not (np.issubdtype(x.dtype, np.integer) or np.issubdtype(x.dtype, np.floating)):
+        raise EngineError(f"{what} have dtype {x.dtype}: features must be integers "
+                          "or real floats")
+
+
 def _features(what, x, dtype):
     x = np.asarray(x)
+    _check_real(what, x)
     if x.ndim < 2 or len(x) == 0:
         raise EngineError(f"{what} have shape {x.shape}: need at least one example")
     x = x.reshape(len(x), -1).astype(dtype)
@@ -152,9 +161,11 @@ def load_mnist(path, dtype="float32"):
     elif os.path.isfile(path):
         arrays = _read_npz(path)
     else:
-        raise EngineError(f"MNIST path {path!r} does not exist: give an .npz file or a "
+        state = "is neither a file nor a folder" if os.path.exists(path) else "does not exist"
+        raise EngineError(f"MNIST path {path!r} {state}: give an .npz file or a "
                           "folder with the four IDX .gz files")
     for key in ("x_train", "x_test"):
+        _check_real(f"MNIST {key} in {path!r}", arrays[key])
         if arrays[key].ndim != 3:
             raise EngineError(f"MNIST {key} in {path!r} has shape {arrays[key].shape}: "
                               "images must be N x rows x columns")
@@ -164,18 +175,25 @@ def load_mnist(path, dtype="float32"):
 
 
 def _read_npz(path):
+    not_npz = f"MNIST file {path!r} is not a readable .npz archive"
     try:
-        with np.load(path, allow_pickle=False) as archive:
-            missing = [key for key in MNIST_KEYS if key not in archive.files]
-            if missing:
-                raise EngineError(f"MNIST file {path!r} lacks {', '.join(missing)}: "
-                                  f"it must hold {', '.join(MNIST_KEYS)}")
+        loaded = np.load(path, allow_pickle=False)
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile):
+        # numpy's own message suggests allow_pickle, which this loader never uses
+        raise EngineError(f"{not_npz}: it must be a zip of .npy arrays") from None
+    if not isinstance(loaded, np.lib.npyio.NpzFile):
+        raise EngineError(f"{not_npz}: it holds a single array, not the arrays "
+                          f"{', '.join(MNIST_KEYS)}")
+    with loaded as archive:
+        missing = [key for key in MNIST_KEYS if key not in archive.files]
+        if missing:
+            raise EngineError(f"MNIST file {path!r} lacks {', '.join(missing)}: "
+                              f"it must hold {', '.join(MNIST_KEYS)}")
+        try:
             return {key: archive[key] for key in MNIST_KEYS}
-    except EngineError:
-        raise
-    except (OSError, ValueError, EOFError) as error:
-        raise EngineError(f"MNIST file {path!r} is not a readable .npz archive "
-                          f"({type(error).__name__}: {error})".replace("\n", " ")) from None
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
+            reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+            raise EngineError(f"{not_npz}: {reason}") from None
 
 
 # IDX type code of unsigned bytes, the only element type MNIST uses
@@ -201,7 +219,7 @@ def read_idx(path):
     if len(raw) < header:
         raise EngineError(f"MNIST file {path!r} is truncated inside its header")
     shape = struct.unpack(f">{ndim}I", raw[4:header])
-    expected = header + int(np.prod(shape))
+    expected = header + math.prod(shape)
     if len(raw) != expected:
         raise EngineError(f"MNIST file {path!r} holds {len(raw)} bytes but its header "
                           f"{shape} needs {expected}: it is truncated or malformed")

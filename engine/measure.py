@@ -10,9 +10,9 @@ import numpy as np
 
 from engine.backprop import backprop, random_batch
 from engine.ledger import Ledger
-from engine.memory import PeakRSS, check_fits
+from engine.memory import PeakRSS, check_fits, step_bytes
 from engine.model import MLP
-from engine.schedule import check_positive, parse_strategy, predict
+from engine.schedule import check_dtype, check_positive, parse_strategy, predict
 
 
 def measure_step(depth, width, batch, strategy, dtype="float32", activation="relu",
@@ -30,12 +30,12 @@ def measure_step(depth, width, batch, strategy, dtype="float32", activation="rel
     check_positive("batch", batch)
     check_positive("repeats", repeats)
     parsed = parse_strategy(strategy) if isinstance(strategy, str) else strategy
+    check_dtype(dtype)
+    check_fits(step_bytes(depth, depth * (width + 1) * width, depth * width * batch,
+                          np.dtype(dtype).itemsize),
+               f"an MLP of depth {depth}, width {width} and batch {batch}")
     sizes = [width] * (depth + 1)
     prediction = predict(sizes, batch, dtype, parsed)
-    itemsize = np.dtype(dtype).itemsize
-    parameters = depth * (width + 1) * width * itemsize
-    check_fits(3 * parameters + prediction.peak_activation_bytes + 4 * batch * width * itemsize,
-               f"an MLP of depth {depth}, width {width} and batch {batch}")
     model = MLP(sizes, activation, "identity", dtype, seed)
     inputs, targets = random_batch(sizes, batch, dtype, seed)
     grads = [np.full_like(p, 0) for p in model.parameters()]  # touched: not in the delta

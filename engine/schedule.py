@@ -34,6 +34,7 @@ is not a checkpoint is recomputed once, so a step costs n + (n - 1 - m) layer
 forward evaluations: about one extra forward pass.
 """
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -60,16 +61,11 @@ def parse_strategy(text):
     if text in ("naive", "sqrt"):
         return Strategy(text)
     if isinstance(text, str) and text.startswith("stride:"):
-        value = text.split(":", 1)[1]
-        try:
-            stride = int(value)
-        except ValueError:
-            stride = None
-        if stride is None or stride < 1:
+        if not re.fullmatch(r"stride:[1-9][0-9]*", text, flags=re.ASCII):
             raise EngineError(
-                f"strategy {text!r}: the stride must be an integer >= 1"
+                f"strategy {text!r}: the stride must be an integer >= 1, written in digits"
             )
-        return Strategy("stride", stride)
+        return Strategy("stride", int(text[len("stride:"):]))
     raise EngineError(
         f"strategy {text!r} is unknown: use naive, sqrt or stride:K with K >= 1"
     )

@@ -26,6 +26,7 @@ from threadpoolctl import threadpool_info, threadpool_limits
 from analysis.cli import Parser, run
 from engine import MLP, Ledger, NullLedger, backprop, random_batch
 from engine.cli import positive_int
+from engine.memory import check_fits, step_bytes
 
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
 
@@ -107,6 +108,8 @@ def main(argv=None):
     retained = False if args.system_malloc else retain_freed_memory()
 
     n, d, B = args.depth, args.width, args.batch
+    check_fits(step_bytes(n, n * (d + 1) * d, n * d * B, 4),
+               f"an MLP of depth {n}, width {d} and batch {B}")
     sizes = [d] * (n + 1)
     model = MLP(sizes, "relu", "identity", "float32", seed=0)
     inputs, targets = random_batch(sizes, B, "float32", seed=0)

@@ -67,6 +67,11 @@ def test_depth_256_sqrt_against_naive(capsys):
     (["train", "--dataset", "mnist", "--data-path", "/no/such/file.npz"], "does not exist"),
     (["train", "--epochs", "2", "--lr", "1e5", "--quiet"], "in epoch 1"),
     (["train", "--sizes", "64,x,10"], "'64,x,10'"),
+    (["train", "--seed", "4294967296"], "in 0..4294967295"),
+    (["train", "--data-path", "/tmp"], "goes with --dataset mnist only"),
+    (["train", "--strategy", "naive", "naive"], "names naive more than once"),
+    (["measure", "--depth", "99999999999999999999", "--width", "8", "--batch", "2",
+      "--strategy", "sqrt"], "GiB is available"),
 ])
 def test_bad_input_is_one_line_and_exit_2(args, message):
     result = run(*args)

@@ -151,3 +151,47 @@ def test_diabetes_has_a_least_squares_baseline():
 def test_unknown_dataset():
     with pytest.raises(EngineError, match="'cifar' is unknown"):
         load_dataset("cifar")
+
+
+@pytest.fixture
+def arrays():
+    rng = np.random.default_rng(2)
+    x_train, y_train = tiny_mnist(rng, 6)
+    x_test, y_test = tiny_mnist(rng, 4)
+    return dict(x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
+
+
+def test_truncated_npz(arrays, tmp_path):
+    np.savez(tmp_path / "m.npz", **arrays)
+    data = (tmp_path / "m.npz").read_bytes()
+    (tmp_path / "m.npz").write_bytes(data[: len(data) // 2])
+    with pytest.raises(EngineError, match="not a readable .npz archive"):
+        load_mnist(tmp_path / "m.npz")
+
+
+def test_npz_with_a_corrupted_member(arrays, tmp_path):
+    np.savez_compressed(tmp_path / "m.npz", **arrays)
+    data = bytearray((tmp_path / "m.npz").read_bytes())
+    data[100] ^= 0xFF
+    (tmp_path / "m.npz").write_bytes(bytes(data))
+    with pytest.raises(EngineError, match="not a readable .npz archive"):
+        load_mnist(tmp_path / "m.npz")
+
+
+def test_a_single_array_is_not_an_archive(arrays, tmp_path):
+    np.save(tmp_path / "m.npy", arrays["x_train"])
+    (tmp_path / "m.npy").rename(tmp_path / "m.npz")
+    with pytest.raises(EngineError, match="holds a single array"):
+        load_mnist(tmp_path / "m.npz")
+
+
+@pytest.mark.parametrize("bad", [np.full((6, 4, 3), "a"), np.ones((6, 4, 3)) + 1j])
+def test_features_must_be_real_numbers(arrays, tmp_path, bad):
+    np.savez(tmp_path / "m.npz", **{**arrays, "x_train": bad})
+    with pytest.raises(EngineError, match="features must be integers or real floats"):
+        load_mnist(tmp_path / "m.npz")
+
+
+def test_a_path_that_is_neither_file_nor_folder():
+    with pytest.raises(EngineError, match="neither a file nor a folder"):
+        load_mnist("/dev/null")

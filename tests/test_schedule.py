@@ -92,7 +92,8 @@ def test_plan_uses_only_live_activations_and_releases_all():
 
 
 @pytest.mark.parametrize("text", ["", "Naive", "stride", "stride:", "stride:0",
-                                  "stride:-2", "stride:1.5", "sqrt:3", None])
+                                  "stride:-2", "stride:1.5", "sqrt:3", None, "stride:+3",
+                                  "stride:\u0663", "stride:3 ", "stride:1_0", "stride:03"])
 def test_bad_strategies_are_rejected_with_the_value(text):
     with pytest.raises(EngineError, match="strategy"):
         parse_strategy(text)
