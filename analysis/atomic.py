@@ -3,13 +3,19 @@
 Every writer goes to a temporary file in the destination's folder (the same
 file system, so ``os.replace`` is a rename) and renames it over the target
 only once the content is complete. If writing fails the temporary file is
-removed and the target is left as it was.
+removed and the target is left as it was. A new file gets the permissions a
+plain ``open`` would give a new file (0o666 less the umask), not mkstemp's 0o600.
+
+``staging`` does the same for a set of files: all are written under a hidden
+folder and moved into place only once every one is complete.
 """
 
 import contextlib
+import errno
 import json
 import math
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -20,7 +26,10 @@ def replacing(path):
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
+    try:
+        os.fchmod(fd, file_mode())
+    finally:
+        os.close(fd)
     try:
         yield Path(tmp)
         os.replace(tmp, path)
@@ -28,6 +37,55 @@ def replacing(path):
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def file_mode():
+    """0o666 less the umask: what ``open(path, "w")`` gives a new file."""
+    umask = os.umask(0o022)  # reading the umask means setting it
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+@contextlib.contextmanager
+def staging(out_dir):
+    """Yield a hidden folder inside ``out_dir``; on success move its files into place.
+
+    Every file written under the folder moves (``os.replace``) to the same
+    relative path under ``out_dir``, but only after the block has finished,
+    so a failure part-way leaves the old outputs untouched. On any failure
+    the folder is removed, and an OSError about a file inside it names the
+    file's final path instead.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    root = Path(tempfile.mkdtemp(prefix=".staging.", dir=out_dir))
+    try:
+        yield root
+        publish(root, out_dir)
+    except OSError as error:
+        for attribute in ("filename", "filename2"):
+            name = getattr(error, attribute)
+            if name and Path(name).is_relative_to(root):
+                setattr(error, attribute, str(out_dir / Path(name).relative_to(root)))
+        raise
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def publish(root, out_dir):
+    """Move every file under ``root`` to the same place under ``out_dir``.
+
+    Folders are made and targets checked first, so that what can fail
+    fails before any file has moved.
+    """
+    files = sorted(p for p in root.rglob("*") if p.is_file())
+    targets = [out_dir / p.relative_to(root) for p in files]
+    for target in targets:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.is_dir():
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(target))
+    for source, target in zip(files, targets):
+        os.replace(source, target)
 
 
 def write_text(path, text):

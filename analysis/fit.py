@@ -385,6 +385,12 @@ def time_claim(naive, plan):
     ), details
 
 
+def missing_claim(claim, reason):
+    """An inconclusive claim for lack of data, with the reason."""
+    nan = float("nan")
+    return Claim(claim, "no data", "", nan, nan, nan, nan, "inconclusive", reason)
+
+
 def ledger_claim(table):
     """The ledger's peaks and evaluation counts equal the schedule's prediction."""
     columns = ("predicted_peak_activation_bytes", "predicted_forward_layer_evals")
@@ -480,6 +486,7 @@ def fit_table(table):
     for strategy, (text, exponent, model, coefficient) in specs.items():
         rows = depth[depth["strategy"] == strategy]
         if rows.empty:
+            claims.append(missing_claim(text, f"no depth rows with strategy {strategy!r}"))
             continue
         n, y = (
             rows["depth"].to_numpy(float),

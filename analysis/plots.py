@@ -24,6 +24,9 @@ COLORS = {
     "sqrt_plan": "tab:purple",
 }
 MIB = 2**20
+# where a point's label may go, in points from the point, in order of preference;
+# a negative x puts the label's right end there
+LABEL_PLACES = ((4, 3), (4, -10), (-4, 3), (-4, -10), (4, 10), (-4, 10), (4, -17))
 
 
 def new_axes(title, xlabel, ylabel):
@@ -176,15 +179,55 @@ def trade_off(table):
         "o",
         color=COLORS["stride"],
     )
-    for _, row in rows.iterrows():
-        ax.annotate(
-            f"k={int(row['stride'])}",
-            (row["step_seconds"] * 1e3, row["peak_activation_bytes"] / MIB),
-            fontsize=7,
-            xytext=(3, 3),
-            textcoords="offset points",
-        )
+    label_points(
+        ax,
+        rows["step_seconds"] * 1e3,
+        rows["peak_activation_bytes"] / MIB,
+        [f"k={int(k)}" for k in rows["stride"]],
+    )
     return fig
+
+
+def label_points(ax, x, y, texts, fontsize=7):
+    """Annotate each point beside it where the label overlaps no other label or point.
+
+    Greedy: each label takes the first of LABEL_PLACES that is free and within
+    the axes' width, measured in points with a label about 0.6 fontsize per
+    character wide; if none is, the first place. Points close together
+    (similar strides at equal peaks) thus get their labels on alternate sides
+    instead of on top of each other.
+    """
+    ax.autoscale_view()
+    scale = 72 / ax.figure.dpi  # pixels to points
+    at = ax.transData.transform(np.column_stack([x, y])) * scale
+    taken = [(px - 3, py - 3, px + 3, py + 3) for px, py in at]  # the markers
+    x_range = ax.bbox.x0 * scale, ax.bbox.x1 * scale  # labels stay inside the axes
+    for (px, py), xi, yi, text in zip(at, x, y, texts):
+        width, height = 0.6 * fontsize * len(text), fontsize
+        for dx, dy in LABEL_PLACES:
+            left = px + dx - (width if dx < 0 else 0)
+            box = (left, py + dy, left + width, py + dy + height)
+            inside = box[0] >= x_range[0] and box[2] <= x_range[1]
+            if inside and not any(overlap(box, other) for other in taken):
+                break
+        else:
+            dx, dy = LABEL_PLACES[0]
+            left = px + dx
+            box = (left, py + dy, left + width, py + dy + height)
+        taken.append(box)
+        ax.annotate(
+            text,
+            (xi, yi),
+            xytext=(dx, dy),
+            textcoords="offset points",
+            ha="right" if dx < 0 else "left",
+            fontsize=fontsize,
+        )
+
+
+def overlap(a, b):
+    """Whether boxes (left, bottom, right, top) intersect."""
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 def timeline(timelines):
@@ -260,7 +303,7 @@ def figures(table, fit_result, timelines=None):
         ]
     if timelines:
         out.append(("timeline", lambda: timeline(timelines)))
-    if "large" in has and "rss_delta_bytes" in table.columns:
+    if "large" in has and {"rss_delta_bytes", "peak_workspace_bytes"} <= set(table.columns):
         out.append(("rss_vs_ledger", lambda: rss_vs_ledger(table)))
     return out
 

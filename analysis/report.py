@@ -10,6 +10,7 @@ from pathlib import Path
 
 from analysis import atomic, fit, plots
 from analysis.markdown import to_html
+from analysis.sweep import load_timelines
 from analysis.table import provenance
 
 CAPTIONS = {
@@ -221,27 +222,6 @@ def write_report(
     return written + [md, page]
 
 
-def load_timelines(path):
-    """The stored timelines, or None if there are none; EngineError if unreadable."""
-    import json
-
-    from engine.errors import EngineError
-
-    path = Path(path)
-    if not path.exists():
-        return None
-    try:
-        stored = json.loads(path.read_text())
-        for entry in stored.values():
-            entry["config"]["depth"], entry["unit_bytes"], entry["events"][0][1]
-    except (ValueError, KeyError, TypeError, IndexError, AttributeError):
-        raise EngineError(
-            f"timelines {str(path)!r} are not a stored timeline file: "
-            "rerun scripts/sweep.py"
-        ) from None
-    return stored
-
-
 def regenerate(out, table_path=None, asv_dir=None, training=None, command=None,
                commit=None):
     """Fit, figures and report from a saved table or asv results; no benchmark runs.
@@ -262,11 +242,8 @@ def regenerate(out, table_path=None, asv_dir=None, training=None, command=None,
         table_path = Path(table_path or out / "sweep" / "sweep.csv")
         table, source = load_table(table_path), f"sweep table {table_path}"
     timelines = load_timelines(out / "sweep" / "timelines.json")
-    saved = out / "training" / "digits.json"
-    if training is None and saved.exists():
-        import json
-
-        training = json.loads(saved.read_text())
+    if training is None:
+        training = load_training(out / "training" / "digits.json")
     result = fit.fit_table(table)
     if command is None:
         command = f"python scripts/report.py --out {out}" + (
@@ -276,11 +253,39 @@ def regenerate(out, table_path=None, asv_dir=None, training=None, command=None,
             if table_path != out / "sweep" / "sweep.csv"
             else ""
         )
-    written = [
-        atomic.write_json(out / "fit" / "fit.json", result),
-        atomic.write_csv(out / "fit" / "claims.csv", pd.DataFrame(result["claims"])),
-    ]
-    written += write_report(
-        table, result, out / "report", source, command, timelines, training
-    )
-    return result, written
+
+    # every output is written under a staging folder, then all move into place
+    with atomic.staging(out) as stage:
+        atomic.write_json(stage / "fit" / "fit.json", result)
+        atomic.write_csv(stage / "fit" / "claims.csv", pd.DataFrame(result["claims"]))
+        staged = write_report(
+            table, result, stage / "report", source, command, timelines, training
+        )
+    written = [out / "fit" / "fit.json", out / "fit" / "claims.csv"]
+    return result, written + [out / Path(p).relative_to(stage) for p in staged]
+
+
+def load_training(path):
+    """The saved digits training result, or None if there is none; EngineError if bad."""
+    import json
+
+    from engine.errors import EngineError
+
+    path = Path(path)
+    if not path.exists():
+        return None
+    name = f"training result {str(path)!r}"
+    try:
+        stored = json.loads(path.read_text(encoding="utf-8"))
+        if stored["status"] == "done":
+            training_lines(stored)
+        else:
+            str(stored["reason"])
+    except OSError as error:
+        raise EngineError(f"{name} cannot be read: {error.strerror or error}") from None
+    except (ValueError, KeyError, TypeError, IndexError, AttributeError):
+        raise EngineError(
+            f"{name} is not a stored training result: rerun scripts/reproduce.py "
+            "or move it away"
+        ) from None
+    return stored

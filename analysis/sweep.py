@@ -33,7 +33,7 @@ from tqdm import tqdm
 
 import engine
 from analysis import atomic
-from analysis.table import KEY
+from analysis.table import KEY, REQUIRED, check_rows, read_csv
 from engine.errors import EngineError
 
 REPO = Path(__file__).resolve().parent.parent
@@ -298,10 +298,25 @@ def commit():
 
 
 def read_existing(path):
+    """The table of an earlier run at ``path`` (empty if none), checked row by row.
+
+    A sweep resumes from this table and counts its rows as done, so a
+    malformed one (not a CSV, a column missing, a value out of range, the
+    last row cut short) is refused and left untouched rather than extended.
+    """
     path = Path(path)
     if not path.exists():
         return pd.DataFrame()
-    return pd.read_csv(path)
+    advice = "move it away or pick another --out"
+    try:
+        table = read_csv(path, "existing sweep table")
+        name = f"existing sweep table {str(path)!r}"
+        check_rows(table, name, tuple(dict.fromkeys((*REQUIRED, *KEY))))
+        if not path.read_bytes().endswith(b"\n"):
+            raise EngineError(f"{name} ends in the middle of a row")
+    except EngineError as error:
+        raise EngineError(f"{error}; {advice}") from None
+    return table
 
 
 def run_sweep(out_dir, grid, progress=True):
@@ -312,6 +327,7 @@ def run_sweep(out_dir, grid, progress=True):
     out_dir = Path(out_dir)
     path = out_dir / "sweep.csv"
     table = read_existing(path)
+    out_dir.mkdir(parents=True, exist_ok=True)  # fail before measuring, not after
     done = set()
     if not table.empty:
         done = {
@@ -321,15 +337,18 @@ def run_sweep(out_dir, grid, progress=True):
     pending = [(e, kw) for e, kw in configurations(grid) if key_of(e, kw) not in done]
     stamp = machine()
     rows = table.to_dict("records")
-    for experiment, kwargs in tqdm(
-        pending, desc="sweep", unit="config", disable=not progress or not pending
-    ):
-        row = measure(experiment, kwargs)
-        row.update(stamp, measured_at=time.strftime("%Y-%m-%dT%H:%M:%S"))
-        rows.append(row)
-        table = pd.DataFrame.from_records(rows)
-        table = table[["experiment", *table.columns.drop("experiment")]]
-        atomic.write_csv(path, table)
+    # leave=False: the bar clears its line when it closes, even on an error or
+    # Ctrl-C, so the script's last line stands alone
+    bar = tqdm(pending, desc="sweep", unit="config", leave=False,
+               disable=not progress or not pending)
+    with bar:
+        for experiment, kwargs in bar:
+            row = measure(experiment, kwargs)
+            row.update(stamp, measured_at=time.strftime("%Y-%m-%dT%H:%M:%S"))
+            rows.append(row)
+            table = pd.DataFrame.from_records(rows)
+            table = table[["experiment", *table.columns.drop("experiment")]]
+            atomic.write_csv(path, table)
     written = [path] if pending else []
     if timelines(out_dir / "timelines.json", grid):
         written.append(out_dir / "timelines.json")
@@ -338,8 +357,10 @@ def run_sweep(out_dir, grid, progress=True):
 
 def timelines(path, grid):
     """Store one step's live-activation-bytes timeline per strategy; True if written."""
-    path = Path(path)
-    stored = json.loads(path.read_text()) if path.exists() else {}
+    try:
+        stored = load_timelines(path) or {}
+    except EngineError as error:
+        raise EngineError(f"{error}; move it away or pick another --out") from None
     changed = False
     for strategy in grid.strategies:
         config = dict(
@@ -362,3 +383,22 @@ def timelines(path, grid):
     if changed:
         atomic.write_json(path, stored)
     return changed
+
+
+def load_timelines(path):
+    """The stored timelines, or None if there are none; EngineError if unreadable."""
+    path = Path(path)
+    if not path.exists():
+        return None
+    name = f"timelines {str(path)!r}"
+    try:
+        stored = json.loads(path.read_text(encoding="utf-8"))
+        for entry in stored.values():
+            entry["config"]["depth"], entry["unit_bytes"], entry["events"][0][1]
+    except OSError as error:
+        raise EngineError(f"{name} cannot be read: {error.strerror or error}") from None
+    except (ValueError, KeyError, TypeError, IndexError, AttributeError):
+        raise EngineError(
+            f"{name} are not a stored timeline file: rerun scripts/sweep.py"
+        ) from None
+    return stored

@@ -13,10 +13,13 @@ the time claim) and the provenance columns ``hostname``, ``cpu``,
 A table can also be built from asv results through ``analysis.asv_results``.
 """
 
+import csv
+
 import numpy as np
 import pandas as pd
 
 from engine.errors import EngineError
+from engine.schedule import parse_strategy
 
 EXPERIMENTS = ("depth", "sqrt_plan", "stride", "large")
 KEY = (
@@ -35,59 +38,96 @@ REQUIRED = (
     "width",
     "batch",
     "strategy",
+    "stride",
     "unit_bytes",
     "peak_activation_bytes",
     "forward_layer_evals",
     "step_seconds",
 )
-POSITIVE = (
-    "depth",
-    "width",
-    "batch",
-    "unit_bytes",
-    "peak_activation_bytes",
-    "forward_layer_evals",
-    "step_seconds",
+INTEGER, POSITIVE, NON_NEGATIVE, FINITE = (
+    "an integer > 0",
+    "a number > 0",
+    "a number >= 0",
+    "a finite number",
 )
+# the rule each required numeric column follows, on every row
+RULES = {
+    "depth": INTEGER,
+    "width": INTEGER,
+    "batch": INTEGER,
+    "stride": INTEGER,
+    "unit_bytes": POSITIVE,
+    "peak_activation_bytes": POSITIVE,
+    "forward_layer_evals": INTEGER,
+    "step_seconds": POSITIVE,
+}
+# optional numeric columns: (rule, the experiments whose rows must fill it, None
+# for every row); elsewhere an empty cell is allowed, a filled one obeys the rule
+OPTIONAL = {
+    "forward_seconds": (POSITIVE, ("depth", "sqrt_plan")),
+    "naive_step_seconds": (POSITIVE, ("sqrt_plan",)),
+    "predicted_peak_activation_bytes": (POSITIVE, None),
+    "predicted_forward_layer_evals": (INTEGER, None),
+    "peak_activation_units": (POSITIVE, None),
+    "peak_workspace_bytes": (NON_NEGATIVE, ("large",)),
+    "repeats": (INTEGER, None),
+    "peak_rss_bytes": (NON_NEGATIVE, ("large",)),
+    "rss_baseline_bytes": (NON_NEGATIVE, ("large",)),
+    "rss_delta_bytes": (FINITE, ("large",)),  # a difference: may be below 0
+}
 PROVENANCE = ("hostname", "cpu", "numpy_version", "commit")
+
+
+def one_line(text):
+    """``text`` with its lines joined, for a one-line error message."""
+    return " ".join(line.strip() for line in str(text).splitlines() if line.strip())
+
+
+def shown(value):
+    """A cell as the user would write it: nan, 0, 8.5, 'abc' (no numpy wrappers)."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    return repr(value)
+
+
+def read_csv(path, what="sweep table"):
+    """``pd.read_csv`` with every failure an EngineError naming ``path``.
+
+    Also refuses a row with more or fewer fields than the header, which
+    pandas would pad with empty cells or fold into the index.
+    """
+    name = f"{what} {str(path)!r}"
+    try:
+        with open(path, newline="", encoding="utf-8") as f:
+            records = list(csv.reader(f))
+        frame = pd.read_csv(path)
+    except FileNotFoundError:
+        raise EngineError(f"{name} does not exist: run scripts/sweep.py first") from None
+    except pd.errors.EmptyDataError:
+        raise EngineError(f"{name} is empty: it has no header") from None
+    except (pd.errors.ParserError, UnicodeDecodeError, csv.Error) as error:
+        raise EngineError(f"{name} is not a CSV file: {one_line(error)}") from None
+    except OSError as error:
+        raise EngineError(f"{name} cannot be read: {error.strerror or error}") from None
+    if not records:
+        raise EngineError(f"{name} is empty: it has no header")
+    for row, record in enumerate(records[1:], start=1):
+        if record and len(record) != len(records[0]):
+            raise EngineError(
+                f"{name}: row {row} has {len(record)} fields, the header "
+                f"{len(records[0])}: the file is cut short or not a sweep table"
+            )
+    return frame
 
 
 def load_table(path):
     """Read a sweep CSV and check it; raises EngineError naming what is wrong."""
-    try:
-        frame = pd.read_csv(path)
-    except FileNotFoundError:
-        raise EngineError(
-            f"sweep table {str(path)!r} does not exist: run scripts/sweep.py first"
-        ) from None
-    except pd.errors.EmptyDataError:
-        raise EngineError(
-            f"sweep table {str(path)!r} is empty: it has no header"
-        ) from None
-    except (pd.errors.ParserError, UnicodeDecodeError) as error:
-        raise EngineError(
-            f"sweep table {str(path)!r} is not a CSV file: {error}"
-        ) from None
-    return check_table(frame, str(path))
+    return check_table(read_csv(path), f"sweep table {str(path)!r}")
 
 
 def check_table(frame, name="table"):
     """Check columns, values and the depth grid; returns the frame."""
-    missing = [c for c in REQUIRED if c not in frame.columns]
-    if missing:
-        raise EngineError(
-            f"{name} lacks the columns {', '.join(missing)}: "
-            "a sweep table needs " + ", ".join(REQUIRED)
-        )
-    if frame.empty:
-        raise EngineError(f"{name} has no rows: it needs at least one measurement")
-    for column in POSITIVE:
-        values = pd.to_numeric(frame[column], errors="coerce")
-        bad = frame[column][~(values > 0)]
-        if len(bad):
-            raise EngineError(
-                f"{name}: {column} {bad.iloc[0]!r} is invalid: it must be a number > 0"
-            )
+    check_rows(frame, name)
     depth_rows = frame[frame["experiment"] == "depth"]
     if depth_rows.empty:
         raise EngineError(
@@ -101,6 +141,65 @@ def check_table(frame, name="table"):
                 f"{int(rows['depth'].iloc[0])}: a fit needs at least 2"
             )
     return frame
+
+
+def check_rows(frame, name="table", required=REQUIRED):
+    """Check that every row is a measurement: columns present, values valid.
+
+    Unlike ``check_table`` it asks nothing of the grid, so it also accepts the
+    first rows of a sweep that is still running.
+    """
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise EngineError(
+            f"{name} lacks the column{'s' * (len(missing) > 1)} {', '.join(missing)}: "
+            "a sweep table needs " + ", ".join(required)
+        )
+    if frame.empty:
+        raise EngineError(f"{name} has no rows: it needs at least one measurement")
+    for column, rule in RULES.items():
+        check_column(frame, name, column, rule, fill=True)
+    for column, (rule, experiments) in OPTIONAL.items():
+        if column in frame.columns:
+            fill = frame["experiment"].isin(experiments) if experiments else True
+            check_column(frame, name, column, rule, fill)
+    for row, text in enumerate(frame["strategy"], start=1):
+        check_strategy(text, f"{name}: row {row}")
+    return frame
+
+
+def check_column(frame, name, column, rule, fill):
+    """Refuse the first value of ``column`` that breaks ``rule``.
+
+    ``fill``: True or a boolean mask of the rows where an empty cell is an
+    error; elsewhere an empty cell passes.
+    """
+    values = pd.to_numeric(frame[column], errors="coerce").to_numpy(float)
+    good = np.isfinite(values)
+    if rule == INTEGER:
+        good &= (values > 0) & (np.round(values) == values)
+    elif rule == POSITIVE:
+        good &= values > 0
+    elif rule == NON_NEGATIVE:
+        good &= values >= 0
+    empty = frame[column].isna().to_numpy()
+    bad = ~good & (np.asarray(fill) | ~empty)
+    if bad.any():
+        row = int(np.argmax(bad))
+        raise EngineError(
+            f"{name}: {column} {shown(frame[column].iloc[row])} in row {row + 1} "
+            f"is invalid: it must be {rule}"
+        )
+
+
+def check_strategy(text, where):
+    """Refuse anything but naive, sqrt or stride:K with K a positive integer."""
+    try:
+        parsed = parse_strategy(text)
+    except EngineError as error:
+        raise EngineError(f"{where}: {error}") from None
+    if str(parsed) != text:
+        raise EngineError(f"{where}: strategy {text!r} is invalid: write it {str(parsed)!r}")
 
 
 def provenance(frame):

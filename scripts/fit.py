@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis import atomic
-from analysis.cli import Parser, run
+from analysis.cli import Parser, nonempty_path, output_folder, run
 from analysis.fit import fit_table
 from analysis.table import load_table
 
@@ -17,20 +17,22 @@ from analysis.table import load_table
 def main(argv=None):
     parser = Parser(prog="fit.py", description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--out", default="results", help="output folder (default results)"
+        "--out", type=nonempty_path, default="results", help="output folder (default results)"
     )
-    parser.add_argument("--table", help="sweep CSV (default <out>/sweep/sweep.csv)")
+    parser.add_argument(
+        "--table", type=nonempty_path, help="sweep CSV (default <out>/sweep/sweep.csv)"
+    )
     args = parser.parse_args(argv)
     out = Path(args.out)
     table = load_table(args.table or out / "sweep" / "sweep.csv")
     result = fit_table(table)
     for claim in result["claims"]:
         print(f"{claim['verdict']:>12}  {claim['claim']}: {claim['measured']}")
-    for path in (
-        atomic.write_json(out / "fit" / "fit.json", result),
-        atomic.write_csv(out / "fit" / "claims.csv", pd.DataFrame(result["claims"])),
-    ):
-        print(f"Wrote {path}")
+    with output_folder(out), atomic.staging(out / "fit") as stage:
+        atomic.write_json(stage / "fit.json", result)
+        atomic.write_csv(stage / "claims.csv", pd.DataFrame(result["claims"]))
+    for name in ("fit.json", "claims.csv"):
+        print(f"Wrote {out / 'fit' / name}")
     return 0
 
 

@@ -3,27 +3,32 @@
 import sys
 from pathlib import Path
 
-from analysis.cli import Parser, run
+from analysis import atomic
+from analysis.cli import Parser, nonempty_path, output_folder, run
 from analysis.fit import fit_table
 from analysis.plots import draw_all
-from analysis.report import load_timelines
+from analysis.sweep import load_timelines
 from analysis.table import load_table
 
 
 def main(argv=None):
     parser = Parser(prog="plots.py", description=__doc__)
     parser.add_argument(
-        "--out", default="results", help="output folder (default results)"
+        "--out", type=nonempty_path, default="results", help="output folder (default results)"
     )
-    parser.add_argument("--table", help="sweep CSV (default <out>/sweep/sweep.csv)")
+    parser.add_argument(
+        "--table", type=nonempty_path, help="sweep CSV (default <out>/sweep/sweep.csv)"
+    )
     args = parser.parse_args(argv)
     out = Path(args.out)
     table = load_table(args.table or out / "sweep" / "sweep.csv")
     timelines = load_timelines(out / "sweep" / "timelines.json")
-    for path in draw_all(
-        table, fit_table(table), out / "report" / "figures", timelines
-    ).values():
-        print(f"Wrote {path} (and .svg)")
+    result = fit_table(table)
+    figures = out / "report" / "figures"
+    with output_folder(out), atomic.staging(figures) as stage:
+        names = draw_all(table, result, stage, timelines)
+    for name in names:
+        print(f"Wrote {figures / name}.png (and .svg)")
     return 0
 
 

@@ -6,24 +6,29 @@ through analysis.asv_results) and writes <out>/fit and <out>/report.
 
 import sys
 
-from analysis.cli import Parser, run
+from analysis.cli import Parser, nonempty_path, output_folder, run
 from analysis.report import regenerate
 
 
 def main(argv=None):
     parser = Parser(prog="report.py", description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--out", default="results", help="output folder (default results)"
+        "--out", type=nonempty_path, default="results", help="output folder (default results)"
     )
     source = parser.add_mutually_exclusive_group()
-    source.add_argument("--table", help="sweep CSV (default <out>/sweep/sweep.csv)")
-    source.add_argument("--asv", metavar="DIR", help="asv results folder instead")
+    source.add_argument(
+        "--table", type=nonempty_path, help="sweep CSV (default <out>/sweep/sweep.csv)"
+    )
+    source.add_argument(
+        "--asv", type=nonempty_path, metavar="DIR", help="asv results folder instead"
+    )
     parser.add_argument("--commit", help="with --asv: the commit to report "
                         "(a hash prefix; default the newest)")
     args = parser.parse_args(argv)
     if args.commit and not args.asv:
         parser.error("--commit goes with --asv")
-    result, written = regenerate(args.out, args.table, args.asv, commit=args.commit)
+    with output_folder(args.out) as out:
+        result, written = regenerate(out, args.table, args.asv, commit=args.commit)
     for claim in result["claims"]:
         print(f"{claim['verdict']:>12}  {claim['claim']}")
     for path in written:

@@ -7,10 +7,9 @@ already in the table.
 
 import sys
 import time
-from pathlib import Path
 
 from analysis import atomic
-from analysis.cli import Parser, run
+from analysis.cli import Parser, nonempty_path, output_folder, run
 from analysis.report import regenerate
 from analysis.sweep import GRIDS, run_sweep
 from analysis.training import train_digits
@@ -19,19 +18,26 @@ from analysis.training import train_digits
 def main(argv=None):
     parser = Parser(prog="reproduce.py", description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--out", help="output folder (default results, results/quick with --quick)"
+        "--out",
+        type=nonempty_path,
+        help="output folder (default results, results/quick with --quick)",
     )
     parser.add_argument("--quick", action="store_true", help="a smaller grid")
     parser.add_argument(
         "--no-training", action="store_true", help="skip the digits training section"
     )
     args = parser.parse_args(argv)
-    out = Path(args.out or ("results/quick" if args.quick else "results"))
+    with output_folder(args.out or ("results/quick" if args.quick else "results")) as out:
+        return reproduce(out, args.quick, not args.no_training)
+
+
+def reproduce(out, quick, training):
+    """Sweep, training, then fit, figures and report into ``out``."""
     started = time.perf_counter()
 
     # 1. sweep: only configurations not yet in the table
     table, measured, written = run_sweep(
-        out / "sweep", GRIDS["quick" if args.quick else "default"]
+        out / "sweep", GRIDS["quick" if quick else "default"]
     )
     print(
         f"sweep: {measured} new configurations, {len(table)} rows "
@@ -39,8 +45,7 @@ def main(argv=None):
     )
 
     # 2. training on real data: a separate hook, "pending" without engine.train
-    training = None
-    if not args.no_training:
+    if training:
         mark = time.perf_counter()
         training = train_digits()
         if training["status"] == "done":
@@ -48,6 +53,8 @@ def main(argv=None):
                 atomic.write_json(out / "training" / "digits.json", training)
             )
         print(f"training: {training['status']} ({time.perf_counter() - mark:.1f} s)")
+    else:
+        training = None
 
     # 3. fit, figures, report: from the table alone
     mark = time.perf_counter()

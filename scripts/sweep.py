@@ -5,22 +5,21 @@ Writes <out>/sweep/sweep.csv (one row per configuration) and
 """
 
 import sys
-from pathlib import Path
 
-from analysis.cli import Parser, run
+from analysis.cli import Parser, nonempty_path, output_folder, run
 from analysis.sweep import GRIDS, run_sweep
 
 
 def main(argv=None):
     parser = Parser(prog="sweep.py", description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--out", default="results", help="output folder (default results)"
+        "--out", type=nonempty_path, default="results", help="output folder (default results)"
     )
     parser.add_argument("--quick", action="store_true", help="a smaller grid (~15 s)")
     args = parser.parse_args(argv)
-    out = Path(args.out) / "sweep"
     grid = GRIDS["quick" if args.quick else "default"]
-    table, measured, written = run_sweep(out, grid)
+    with output_folder(args.out) as out:
+        table, measured, written = run_sweep(out / "sweep", grid)
     print(f"Measured {measured} new configurations; the table has {len(table)} rows")
     for path in written:
         print(f"Wrote {path}")

@@ -1,12 +1,16 @@
 """The fit confirms what is true, rejects what is false, says when it cannot tell."""
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from analysis import fit
 from analysis.sweep import Grid
+from analysis.table import check_rows, check_table, load_table
 from engine import predict
+from engine.errors import EngineError
 from engine.schedule import plan, walk
 
 WIDTH, BATCH, UNIT = 32, 32, 32 * 32 * 4
@@ -140,3 +144,54 @@ def test_time_ratio_far_from_prediction_is_rejected():
         {"depth": n, "step_seconds": n * 12e-5, "forward_layer_evals": 2 * n - 30}
     )
     assert fit.time_claim(naive, plan_rows)[0].verdict == "rejected"
+
+
+@pytest.fixture(scope="module")
+def table(swept):
+    return load_table(swept / "sweep" / "sweep.csv")
+
+
+BAD_VALUES = [
+    ("stride", "x", "stride 'x' in row 1 is invalid: it must be an integer > 0"),
+    ("depth", 8.5, "depth 8.5 in row 1 is invalid: it must be an integer > 0"),
+    ("batch", 0, "batch 0 in row 1 is invalid: it must be an integer > 0"),
+    ("forward_layer_evals", np.nan, "forward_layer_evals nan in row 1 is invalid"),
+    ("step_seconds", np.inf, "step_seconds inf in row 1 is invalid"),
+    ("forward_seconds", np.nan, "forward_seconds nan in row 1 is invalid"),
+    ("forward_seconds", 0.0, "forward_seconds 0.0 in row 1 is invalid: it must be a "
+     "number > 0"),
+    ("strategy", "plain", "row 1: strategy 'plain' is unknown"),
+    ("strategy", "stride:0", "row 1: strategy 'stride:0'"),
+]
+
+
+@pytest.mark.parametrize("column, value, message", BAD_VALUES)
+def test_bad_value_is_refused_with_a_plain_message(table, column, value, message):
+    bad = table.astype({column: object})
+    bad.loc[bad.index[0], column] = value
+    with pytest.raises(EngineError, match=re.escape(message)) as error:
+        check_table(bad, "t")
+    assert "np." not in str(error.value)
+
+
+def test_table_without_stride_is_refused(table):
+    with pytest.raises(EngineError, match="lacks the column stride"):
+        check_table(table.drop(columns="stride"), "t")
+
+
+def test_rss_delta_may_be_negative_but_not_missing(table):
+    large = table.iloc[:1].assign(experiment="large", rss_delta_bytes=-4096,
+                                  peak_workspace_bytes=0, peak_rss_bytes=0,
+                                  rss_baseline_bytes=0)
+    check_rows(pd.concat([table, large]))
+    with pytest.raises(EngineError, match="rss_delta_bytes nan"):
+        check_rows(pd.concat([table, large.assign(rss_delta_bytes=np.nan)]))
+
+
+@pytest.mark.parametrize("strategy", ["naive", "sqrt"])
+def test_a_strategy_without_depth_rows_is_inconclusive(table, strategy):
+    rest = table[~((table["experiment"] == "depth") & (table["strategy"] == strategy))]
+    claim = next(c for c in fit.fit_table(rest)["claims"] if "peak grows" in c["claim"]
+                 and c["claim"].startswith(strategy))
+    assert claim["verdict"] == "inconclusive"
+    assert claim["reason"] == f"no depth rows with strategy {strategy!r}"

@@ -9,9 +9,10 @@ import pandas as pd
 import pytest
 
 import engine
-from analysis import sweep
+from analysis import plots, sweep
 from analysis.markdown import to_html
 from analysis.report import regenerate
+from engine.errors import EngineError
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -105,3 +106,58 @@ def test_markdown_subset():
     page = to_html("# T\n\n| a | b |\n|---|---|\n| 1 | `x` |\n\n![f](f.png)\n")
     assert "<h1>T</h1>" in page and "<td><code>x</code></td>" in page
     assert '<img alt="f" src="f.png">' in page
+
+
+def outputs(out):
+    """Every file under <out>/fit and <out>/report, with its bytes."""
+    return {p: p.read_bytes() for d in ("fit", "report") for p in (out / d).rglob("*")
+            if p.is_file()}
+
+
+@pytest.fixture
+def reported(swept, tmp_path):
+    """An output folder holding a sweep and a report made from it."""
+    out = tmp_path / "results"
+    shutil.copytree(swept / "sweep", out / "sweep")
+    regenerate(out)
+    return out
+
+
+def test_failure_while_drawing_leaves_every_old_output(reported, monkeypatch):
+    before = outputs(reported)
+    real = plots.atomic.save_figure
+    calls = []
+
+    def fail_third(fig, path):
+        calls.append(path)
+        if len(calls) == 3:
+            raise OSError(28, "No space left on device", str(path))
+        return real(fig, path)
+
+    monkeypatch.setattr(plots.atomic, "save_figure", fail_third)
+    with pytest.raises(OSError) as error:
+        regenerate(reported)
+    assert error.value.filename == str(reported / "report" / "figures" / "time_vs_depth.png")
+    assert outputs(reported) == before
+    assert sorted(p.name for p in reported.iterdir()) == ["fit", "report", "sweep"]
+
+
+def test_unwritable_target_is_named_and_nothing_moves(reported):
+    before = outputs(reported)
+    page = reported / "report" / "REPORT.html"
+    page.unlink()
+    page.mkdir()
+    done = script("report.py", "--out", reported)
+    assert done.returncode == 2
+    assert done.stderr == (f"report.py: error: output folder {str(reported)!r}: cannot "
+                           f"write {str(page)!r}: Is a directory\n")
+    del before[page]
+    assert outputs(reported) == before
+    assert not list(reported.glob(".staging*"))
+
+
+def test_bad_saved_training_result_is_one_line(reported):
+    (reported / "training").mkdir()
+    (reported / "training" / "digits.json").write_text('{"status": "done"}')
+    with pytest.raises(EngineError, match="digits.json' is not a stored training result"):
+        regenerate(reported)
