@@ -502,8 +502,10 @@ def fit_table(table):
             "candidates": [asdict(f) for f in fit_candidates(dn, dy)],
         }
 
+    details = {}
     stride = table[table["experiment"] == "stride"]
     if stride["depth"].nunique() == 1:
+        details["stride"] = {"depth": int(stride["depth"].iloc[0])}
         units = stride["peak_activation_bytes"] / stride["unit_bytes"]
         claims.append(
             stride_claim(
@@ -513,7 +515,6 @@ def fit_table(table):
             )
         )
 
-    details = {}
     plan = table[table["experiment"] == "sqrt_plan"]
     paired = {"naive_step_seconds", "forward_seconds"}
     if not plan.empty and paired <= set(plan.columns):

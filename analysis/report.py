@@ -111,14 +111,15 @@ def training_lines(training):
 
 def left_out(result):
     """A line naming the claims this table cannot judge, or nothing."""
-    missing = [what for key, what in (("time", "the time claim (it needs forward-pass "
-                                               "times)"),
-                                      ("rss", "the RSS check (it needs fresh-process "
-                                              "RSS)"))
-               if key not in result["details"]]
+    needs = {
+        "stride": "the stride claim (it needs a stride grid at one depth)",
+        "time": "the time claim (it needs forward-pass times)",
+        "rss": "the RSS check (it needs fresh-process RSS)",
+    }
+    missing = [what for key, what in needs.items() if key not in result["details"]]
     if not missing:
         return []
-    return [f"Left out, as this table cannot judge them: {' and '.join(missing)}.", ""]
+    return [f"Left out, as this table cannot judge them: {'; '.join(missing)}.", ""]
 
 
 def markdown(table, result, figures, source, command, training=None):

@@ -16,7 +16,7 @@ from engine.measure import measure_step
 from engine.memory import PeakRSS, check_fits, step_bytes
 from engine.model import ACTIVATIONS, MLP
 from engine.schedule import DTYPES, parse_strategy, predict
-from engine.train import Trainer, fingerprint
+from engine.train import Trainer, check_hyperparameters, check_model_fits_data, fingerprint
 
 MiB = 2**20
 
@@ -147,9 +147,11 @@ def run_train(args):
     if repeated:
         raise EngineError(f"--strategy names {', '.join(repeated)} more than once: "
                           "give each strategy once")
+    check_hyperparameters(args.batch_size, args.lr, args.momentum, args.l2)
     data = load_dataset(args.dataset, args.data_path, args.dtype, args.seed)
     layer_sizes = args.sizes or [data.n_features, 128, 128, data.n_outputs]
     output = "softmax" if data.task == "classification" else "identity"
+    check_model_fits_data(layer_sizes, output, data)
     parameters = sum((a + 1) * b for a, b in zip(layer_sizes, layer_sizes[1:]))
     check_fits(step_bytes(len(layer_sizes) - 1, parameters,
                           args.batch_size * sum(layer_sizes[1:]),

@@ -37,20 +37,8 @@ class Trainer:
 
     def __init__(self, model, data, strategy="naive", batch_size=32, lr=0.05,
                  momentum=0.9, l2=1e-4, seed=0):
-        check_positive("batch size", batch_size)
-        for name, value, rule in (("learning rate", lr, lr > 0),
-                                  ("momentum", momentum, 0 <= momentum < 1),
-                                  ("L2", l2, l2 >= 0)):
-            if not (np.isfinite(value) and rule):
-                limits = {"learning rate": "> 0", "momentum": "in [0, 1)", "L2": ">= 0"}
-                raise EngineError(f"{name} {value!r} is invalid: it must be {limits[name]}")
-        if model.sizes[0] != data.n_features or model.sizes[-1] != data.n_outputs:
-            raise EngineError(
-                f"layer sizes {model.sizes} do not fit {data.name}: the first must be "
-                f"{data.n_features} (features) and the last {data.n_outputs} (outputs)")
-        expected = "softmax" if data.task == "classification" else "identity"
-        if model.output != expected:
-            raise EngineError(f"{data.name} is {data.task}: the output must be {expected}")
+        check_hyperparameters(batch_size, lr, momentum, l2)
+        check_model_fits_data(model.sizes, model.output, data)
         self.model, self.data = model, data
         self.strategy = parse_strategy(strategy) if isinstance(strategy, str) else strategy
         self.batch_size = batch_size
@@ -106,6 +94,27 @@ class Trainer:
             evaluate(self.model, self.data.x_test, self.data.y_test),
             seconds,
         )
+
+
+def check_model_fits_data(sizes, output, data):
+    """Raise EngineError unless the layer sizes and output suit the data set."""
+    if sizes[0] != data.n_features or sizes[-1] != data.n_outputs:
+        raise EngineError(
+            f"layer sizes {list(sizes)} do not fit {data.name}: the first must be "
+            f"{data.n_features} (features) and the last {data.n_outputs} (outputs)")
+    expected = "softmax" if data.task == "classification" else "identity"
+    if output != expected:
+        raise EngineError(f"{data.name} is {data.task}: the output must be {expected}")
+
+
+def check_hyperparameters(batch_size, lr, momentum, l2):
+    """Raise EngineError naming the first value out of its range."""
+    check_positive("batch size", batch_size)
+    for name, value, rule, limit in (("learning rate", lr, lr > 0, "> 0"),
+                                     ("momentum", momentum, 0 <= momentum < 1, "in [0, 1)"),
+                                     ("L2", l2, l2 >= 0, ">= 0")):
+        if not (np.isfinite(value) and rule):
+            raise EngineError(f"{name} {value!r} is invalid: it must be {limit}")
 
 
 def infer(model, inputs, batch_size=1024):

@@ -1,6 +1,6 @@
-"""End to end: sweep, fit, figures and report, then training on digits (when available).
+"""End to end: sweep, training on digits, then fit, figures and report.
 
-Default grid in about 2 minutes on 2 cores, --quick in about 30 seconds
+Default grid in 20 to 35 seconds on 2 cores, --quick in about 10 seconds
 (written to <out>/quick unless --out is given). A rerun re-measures nothing
 already in the table.
 """
