@@ -14,19 +14,20 @@ import sys
 from pathlib import Path
 
 from analysis.table import one_line
-from engine.cli import Parser
+from engine.cli import INTERRUPTED, Parser, check_interrupted, interrupts_remembered
 from engine.errors import EngineError
 
-__all__ = ["Parser", "nonempty_path", "output_folder", "run"]
-
-INTERRUPTED = 130  # 128 + SIGINT
+__all__ = ["Parser", "check_interrupted", "nonempty_path", "output_folder", "run"]
 
 
 def run(main, argv=None):
     """Call ``main(argv)``; turn EngineError or OSError into one stderr line and exit 2."""
     prog = sys.argv[0].rsplit("/", 1)[-1] if sys.argv and sys.argv[0] else "analysis"
     try:
-        return main(argv)
+        with interrupts_remembered():
+            status = main(argv)
+            check_interrupted()
+        return status
     except KeyboardInterrupt:
         print(f"{prog}: interrupted", file=sys.stderr)
         return INTERRUPTED

@@ -34,6 +34,7 @@ from tqdm import tqdm
 import engine
 from analysis import atomic
 from analysis.table import KEY, REQUIRED, check_rows, read_csv
+from engine.cli import check_interrupted
 from engine.errors import EngineError
 
 REPO = Path(__file__).resolve().parent.parent
@@ -343,6 +344,7 @@ def run_sweep(out_dir, grid, progress=True):
                disable=not progress or not pending)
     with bar:
         for experiment, kwargs in bar:
+            check_interrupted()
             row = measure(experiment, kwargs)
             row.update(stamp, measured_at=time.strftime("%Y-%m-%dT%H:%M:%S"))
             rows.append(row)

@@ -5,7 +5,9 @@ status 2; no traceback reaches the user for anything the user can fix.
 """
 
 import argparse
+import contextlib
 import json
+import signal
 import sys
 
 import numpy as np
@@ -19,6 +21,40 @@ from engine.schedule import DTYPES, parse_strategy, predict
 from engine.train import Trainer, check_hyperparameters, check_model_fits_data, fingerprint
 
 MiB = 2**20
+INTERRUPTED = 130  # 128 + SIGINT, the shell's status for Ctrl-C
+_interrupts = []
+
+
+def _on_interrupt(signum, frame):
+    _interrupts.append(signum)
+    raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def interrupts_remembered():
+    """Remember every Ctrl-C inside the block, so one that Python swallows still stops it.
+
+    Python prints and drops an exception raised inside a weak-reference
+    callback or a destructor, and the ledger runs one on every release: a
+    Ctrl-C that lands there would be lost. ``check_interrupted`` raises it
+    again at the next safe point. Nothing changes where SIGINT is ignored.
+    """
+    previous = signal.getsignal(signal.SIGINT)
+    if previous is not signal.default_int_handler:
+        yield
+        return
+    _interrupts.clear()
+    signal.signal(signal.SIGINT, _on_interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def check_interrupted():
+    """Raise KeyboardInterrupt if a Ctrl-C arrived (loops call this between steps)."""
+    if _interrupts:
+        raise KeyboardInterrupt
 
 
 class Parser(argparse.ArgumentParser):
@@ -102,14 +138,17 @@ def build_parser():
 
 def main(argv=None):
     try:
-        args = build_parser().parse_args(argv)
-        return {"train": run_train, "measure": run_measure}[args.command](args)
+        with interrupts_remembered():
+            args = build_parser().parse_args(argv)
+            status = {"train": run_train, "measure": run_measure}[args.command](args)
+            check_interrupted()
+        return status
     except EngineError as error:
         print(f"engine: error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("engine: interrupted", file=sys.stderr)
-        return 130
+        return INTERRUPTED
 
 
 def run_measure(args):
@@ -203,6 +242,7 @@ def run_epoch(trainer, quiet):
     with tqdm(total=batches, disable=quiet or None, leave=False, unit="batch",
               desc=f"epoch {trainer.epochs_done + 1}") as bar:
         def progress(loss):
+            check_interrupted()
             bar.update()
             bar.set_postfix(loss=f"{loss:.4f}", refresh=False)
 

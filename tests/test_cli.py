@@ -91,3 +91,26 @@ def test_train_prints_epochs_and_the_memory_table():
     for row in rows.values():
         assert row[2] == row[3]  # predicted peak == measured peak
     assert "bitwise equal across strategies: yes" in result.stdout
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_an_interrupt_swallowed_by_a_weakref_callback_still_stops_the_run():
+    import signal
+    import weakref
+
+    import numpy as np
+
+    from engine.cli import check_interrupted, interrupts_remembered
+
+    with interrupts_remembered():
+        array = np.empty(4)
+        # a Ctrl-C raised inside the callback is printed and dropped by Python
+        ref = weakref.ref(array, lambda _: signal.raise_signal(signal.SIGINT))
+        with pytest.raises(KeyboardInterrupt):
+            try:
+                del array
+            except KeyboardInterrupt:
+                pass  # or it surfaces here, after the callback
+            check_interrupted()
+    assert ref() is None
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
