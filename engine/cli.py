@@ -49,6 +49,7 @@ def interrupts_remembered():
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
+        _interrupts.clear()
 
 
 def check_interrupted():
