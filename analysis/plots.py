@@ -10,6 +10,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import FuncFormatter
 
 from analysis import atomic
 from analysis.fit import MODELS, power_law
@@ -173,6 +174,9 @@ def trade_off(table):
         "peak activation memory (MiB)",
     )
     ax.set_yscale("log")
+    plain = FuncFormatter(lambda value, _: f"{value:g}")  # 0.3, not 3 x 10^-1
+    ax.yaxis.set_major_formatter(plain)
+    ax.yaxis.set_minor_formatter(plain)
     ax.plot(
         rows["step_seconds"] * 1e3,
         rows["peak_activation_bytes"] / MIB,
