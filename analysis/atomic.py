@@ -7,7 +7,8 @@ removed and the target is left as it was. A new file gets the permissions a
 plain ``open`` would give a new file (0o666 less the umask), not mkstemp's 0o600.
 
 ``staging`` does the same for a set of files: all are written under a hidden
-folder and moved into place only once every one is complete.
+folder and moved into place only once every one is complete. ``read_json``
+reads back what ``write_json`` wrote, checked.
 """
 
 import contextlib
@@ -97,6 +98,29 @@ def write_text(path, text):
 def write_json(path, data):
     """JSON with NaN and infinities written as null, so strict readers accept it."""
     return write_text(path, json.dumps(finite(data), indent=2, sort_keys=True) + "\n")
+
+
+def read_json(path, name, check, remedy):
+    """The JSON stored at ``path``, or None if there is none.
+
+    ``check(stored)`` raises ValueError, KeyError, TypeError, IndexError or
+    AttributeError when the content is not what the caller stores there; that,
+    invalid JSON or an unreadable file gives one EngineError naming ``name``
+    (with ``remedy`` telling the user what to do).
+    """
+    from engine.errors import EngineError
+
+    path = Path(path)
+    if not path.exists():
+        return None
+    try:
+        stored = json.loads(path.read_text(encoding="utf-8"))
+        check(stored)
+    except OSError as error:
+        raise EngineError(f"{name} cannot be read: {error.strerror or error}") from None
+    except (ValueError, KeyError, TypeError, IndexError, AttributeError):
+        raise EngineError(f"{name} {remedy}") from None
+    return stored
 
 
 def finite(data):

@@ -17,7 +17,8 @@ from analysis.table import one_line
 from engine.cli import INTERRUPTED, Parser, check_interrupted, interrupts_remembered
 from engine.errors import EngineError
 
-__all__ = ["Parser", "check_interrupted", "nonempty_path", "output_folder", "run"]
+__all__ = ["Parser", "check_interrupted", "nonempty_path", "output_folder", "run",
+           "script_parser"]
 
 
 def run(main, argv=None):
@@ -37,6 +38,17 @@ def run(main, argv=None):
         message = f"{error.filename or ''}: {error.strerror or error}".lstrip(": ")
     print(f"{prog}: error: {one_line(message)}", file=sys.stderr)
     return 2
+
+
+def script_parser(prog, description, table=False):
+    """A Parser with the scripts' common --out (and, with ``table``, --table)."""
+    parser = Parser(prog=prog, description=description)
+    parser.add_argument("--out", type=nonempty_path, default="results",
+                        help="output folder (default results)")
+    if table:
+        parser.add_argument("--table", type=nonempty_path,
+                            help="sweep CSV (default <out>/sweep/sweep.csv)")
+    return parser
 
 
 def nonempty_path(text):

@@ -82,6 +82,12 @@ class Claim:
     reason: str
 
 
+def unfitted(claim, measured, verdict, reason, model="", r2=float("nan")):
+    """A claim judged without a fitted exponent (no exponent, no interval)."""
+    nan = float("nan")
+    return Claim(claim, measured, model, nan, nan, nan, r2, verdict, reason)
+
+
 def r_squared(y, fitted):
     """1 - SS_res / SS_tot on the values themselves."""
     total = np.sum((y - np.mean(y)) ** 2)
@@ -261,20 +267,11 @@ def stride_claim(n, strides, units):
     deviation = float(np.max(np.abs(units - theory) / theory)) if len(k) else np.nan
     exact = all(units_formula(int(n), int(s)) == u for s, u in zip(k, units))
     root = np.sqrt(n)
-    nan = float("nan")
 
-    def verdict(word, reason, r2=nan, text=""):
-        return Claim(
-            "stride k: peak follows n/k + k, smallest near k = sqrt n",
-            text or f"{len(k)} strides at n = {int(n)}",
-            "n/k + k",
-            nan,
-            nan,
-            nan,
-            r2,
-            word,
-            reason,
-        )
+    def verdict(word, reason, r2=float("nan"), text=""):
+        return unfitted("stride k: peak follows n/k + k, smallest near k = sqrt n",
+                        text or f"{len(k)} strides at n = {int(n)}", word, reason,
+                        "n/k + k", r2)
 
     if len(k) < 4:
         return verdict("inconclusive", f"only {len(k)} strides: need at least 4")
@@ -331,16 +328,10 @@ def time_claim(naive, plan):
     merged = naive.merge(plan, on="depth", suffixes=("_naive", "_plan"))
     merged = merged[merged["depth"] >= TIME_MIN_DEPTH]
     claim = "sqrt: the price is about one extra forward pass"
-    nan = float("nan")
     if len(merged) < 3:
-        return Claim(
+        return unfitted(
             claim,
             f"{len(merged)} depths >= {TIME_MIN_DEPTH} timed",
-            "",
-            nan,
-            nan,
-            nan,
-            nan,
             "inconclusive",
             f"need at least 3 timed depths >= {TIME_MIN_DEPTH}",
         ), {}
@@ -380,34 +371,21 @@ def time_claim(naive, plan):
                 f"{np.median(extra):.2f} extra passes out of range"
             ),
         )
-    return Claim(
-        claim, text, "1 + (E - n)/n F/T", nan, nan, nan, nan, word, reason
-    ), details
+    return unfitted(claim, text, word, reason, "1 + (E - n)/n F/T"), details
 
 
 def missing_claim(claim, reason):
     """An inconclusive claim for lack of data, with the reason."""
-    nan = float("nan")
-    return Claim(claim, "no data", "", nan, nan, nan, nan, "inconclusive", reason)
+    return unfitted(claim, "no data", "inconclusive", reason)
 
 
 def ledger_claim(table):
     """The ledger's peaks and evaluation counts equal the schedule's prediction."""
     columns = ("predicted_peak_activation_bytes", "predicted_forward_layer_evals")
-    nan = float("nan")
     claim = "the ledger's peak equals the schedule's prediction"
     if not set(columns) <= set(table.columns):
-        return Claim(
-            claim,
-            "no predicted columns",
-            "",
-            nan,
-            nan,
-            nan,
-            nan,
-            "inconclusive",
-            "the table has no predictions",
-        )
+        return unfitted(claim, "no predicted columns", "inconclusive",
+                        "the table has no predictions")
     peaks = table["peak_activation_bytes"] == table[columns[0]]
     evals = table["forward_layer_evals"] == table[columns[1]]
     text = (
@@ -415,17 +393,8 @@ def ledger_claim(table):
         "evaluation counts equal"
     )
     word = "confirmed" if peaks.all() and evals.all() else "rejected"
-    return Claim(
-        claim,
-        text,
-        "exact walk",
-        nan,
-        nan,
-        nan,
-        nan,
-        word,
-        "every row equal" if word == "confirmed" else "some rows differ",
-    )
+    reason = "every row equal" if word == "confirmed" else "some rows differ"
+    return unfitted(claim, text, word, reason, "exact walk")
 
 
 def rss_claim(large):
@@ -436,19 +405,9 @@ def rss_claim(large):
     of the harness, not a claim of the paper.
     """
     claim = "harness: process RSS growth tracks the ledger's bytes"
-    nan = float("nan")
     if len(large) < 4:
-        return Claim(
-            claim,
-            f"{len(large)} large configurations",
-            "",
-            nan,
-            nan,
-            nan,
-            nan,
-            "inconclusive",
-            "need at least 4 large configurations",
-        ), {}
+        return unfitted(claim, f"{len(large)} large configurations", "inconclusive",
+                        "need at least 4 large configurations"), {}
     ledger = (large["peak_activation_bytes"] + large["peak_workspace_bytes"]).to_numpy(
         float
     )
@@ -461,18 +420,10 @@ def rss_claim(large):
     )
     low, high = RSS_SLOPE_RANGE
     word = "confirmed" if low <= slope <= high and r2 >= 0.95 else "rejected"
-    return Claim(
-        claim,
-        text,
-        "s x + t",
-        nan,
-        nan,
-        nan,
-        r2,
-        word,
-        f"slope {slope:.2f} {'in' if word == 'confirmed' else 'outside'} "
-        f"[{low}, {high}], R^2 {r2:.3f}",
-    ), {"slope": slope, "intercept": intercept}
+    reason = (f"slope {slope:.2f} {'in' if word == 'confirmed' else 'outside'} "
+              f"[{low}, {high}], R^2 {r2:.3f}")
+    return unfitted(claim, text, word, reason, "s x + t", r2), {
+        "slope": slope, "intercept": intercept}
 
 
 def fit_table(table):

@@ -44,6 +44,11 @@ def depth_rows(table, strategy, experiment="depth"):
     return rows.groupby("depth", as_index=False).median(numeric_only=True)
 
 
+def stride_rows(table):
+    rows = table[table["experiment"] == "stride"]
+    return rows.groupby("stride", as_index=False).median(numeric_only=True)
+
+
 def peak_vs_depth(table, fits):
     """Peak activation bytes against depth, log-log, with the fitted power laws."""
     fig, ax = new_axes(
@@ -87,11 +92,7 @@ def peak_vs_depth(table, fits):
 
 def peak_vs_stride(table):
     """Peak in activation units against stride k at one depth, with n/k + k."""
-    rows = (
-        table[table["experiment"] == "stride"]
-        .groupby("stride", as_index=False)
-        .median(numeric_only=True)
-    )
+    rows = stride_rows(table)
     n = int(rows["depth"].iloc[0])
     fig, ax = new_axes(
         f"Peak activation memory against checkpoint stride, n = {n}",
@@ -162,11 +163,7 @@ def time_vs_depth(table):
 
 def trade_off(table):
     """Each stride at the stride-grid depth: peak memory against step time."""
-    rows = (
-        table[table["experiment"] == "stride"]
-        .groupby("stride", as_index=False)
-        .median(numeric_only=True)
-    )
+    rows = stride_rows(table)
     n = int(rows["depth"].iloc[0])
     fig, ax = new_axes(
         f"Time-memory trade-off of one step, n = {n}",

@@ -268,25 +268,12 @@ def regenerate(out, table_path=None, asv_dir=None, training=None, command=None,
 
 def load_training(path):
     """The saved digits training result, or None if there is none; EngineError if bad."""
-    import json
-
-    from engine.errors import EngineError
-
-    path = Path(path)
-    if not path.exists():
-        return None
-    name = f"training result {str(path)!r}"
-    try:
-        stored = json.loads(path.read_text(encoding="utf-8"))
+    def check(stored):
         if stored["status"] == "done":
             training_lines(stored)
         else:
             str(stored["reason"])
-    except OSError as error:
-        raise EngineError(f"{name} cannot be read: {error.strerror or error}") from None
-    except (ValueError, KeyError, TypeError, IndexError, AttributeError):
-        raise EngineError(
-            f"{name} is not a stored training result: rerun scripts/reproduce.py "
-            "or move it away"
-        ) from None
-    return stored
+
+    return atomic.read_json(path, f"training result {str(path)!r}", check,
+                            "is not a stored training result: rerun "
+                            "scripts/reproduce.py or move it away")

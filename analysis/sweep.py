@@ -389,18 +389,9 @@ def timelines(path, grid):
 
 def load_timelines(path):
     """The stored timelines, or None if there are none; EngineError if unreadable."""
-    path = Path(path)
-    if not path.exists():
-        return None
-    name = f"timelines {str(path)!r}"
-    try:
-        stored = json.loads(path.read_text(encoding="utf-8"))
+    def check(stored):
         for entry in stored.values():
             entry["config"]["depth"], entry["unit_bytes"], entry["events"][0][1]
-    except OSError as error:
-        raise EngineError(f"{name} cannot be read: {error.strerror or error}") from None
-    except (ValueError, KeyError, TypeError, IndexError, AttributeError):
-        raise EngineError(
-            f"{name} are not a stored timeline file: rerun scripts/sweep.py"
-        ) from None
-    return stored
+
+    return atomic.read_json(path, f"timelines {str(path)!r}", check,
+                            "are not a stored timeline file: rerun scripts/sweep.py")

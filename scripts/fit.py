@@ -9,19 +9,13 @@ from pathlib import Path
 import pandas as pd
 
 from analysis import atomic
-from analysis.cli import Parser, nonempty_path, output_folder, run
+from analysis.cli import output_folder, run, script_parser
 from analysis.fit import fit_table
 from analysis.table import load_table
 
 
 def main(argv=None):
-    parser = Parser(prog="fit.py", description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--out", type=nonempty_path, default="results", help="output folder (default results)"
-    )
-    parser.add_argument(
-        "--table", type=nonempty_path, help="sweep CSV (default <out>/sweep/sweep.csv)"
-    )
+    parser = script_parser("fit.py", __doc__.splitlines()[0], table=True)
     args = parser.parse_args(argv)
     out = Path(args.out)
     table = load_table(args.table or out / "sweep" / "sweep.csv")

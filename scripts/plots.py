@@ -4,7 +4,7 @@ import sys
 from pathlib import Path
 
 from analysis import atomic
-from analysis.cli import Parser, nonempty_path, output_folder, run
+from analysis.cli import output_folder, run, script_parser
 from analysis.fit import fit_table
 from analysis.plots import draw_all
 from analysis.sweep import load_timelines
@@ -12,13 +12,7 @@ from analysis.table import load_table
 
 
 def main(argv=None):
-    parser = Parser(prog="plots.py", description=__doc__)
-    parser.add_argument(
-        "--out", type=nonempty_path, default="results", help="output folder (default results)"
-    )
-    parser.add_argument(
-        "--table", type=nonempty_path, help="sweep CSV (default <out>/sweep/sweep.csv)"
-    )
+    parser = script_parser("plots.py", __doc__, table=True)
     args = parser.parse_args(argv)
     out = Path(args.out)
     table = load_table(args.table or out / "sweep" / "sweep.csv")

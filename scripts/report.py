@@ -6,15 +6,12 @@ through analysis.asv_results) and writes <out>/fit and <out>/report.
 
 import sys
 
-from analysis.cli import Parser, nonempty_path, output_folder, run
+from analysis.cli import nonempty_path, output_folder, run, script_parser
 from analysis.report import regenerate
 
 
 def main(argv=None):
-    parser = Parser(prog="report.py", description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--out", type=nonempty_path, default="results", help="output folder (default results)"
-    )
+    parser = script_parser("report.py", __doc__.splitlines()[0])
     source = parser.add_mutually_exclusive_group()
     source.add_argument(
         "--table", type=nonempty_path, help="sweep CSV (default <out>/sweep/sweep.csv)"

@@ -6,16 +6,13 @@ Writes <out>/sweep/sweep.csv (one row per configuration) and
 
 import sys
 
-from analysis.cli import Parser, nonempty_path, output_folder, run
+from analysis.cli import output_folder, run, script_parser
 from analysis.sweep import GRIDS, run_sweep
 
 
 def main(argv=None):
-    parser = Parser(prog="sweep.py", description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--out", type=nonempty_path, default="results", help="output folder (default results)"
-    )
-    parser.add_argument("--quick", action="store_true", help="a smaller grid (~15 s)")
+    parser = script_parser("sweep.py", __doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a smaller grid (about 10 s)")
     args = parser.parse_args(argv)
     grid = GRIDS["quick" if args.quick else "default"]
     with output_folder(args.out) as out:
